@@ -1,0 +1,51 @@
+# Fundamentals of ML Engineering: the two commands a learner needs are
+#   make lab    set up (once), build the notebooks, check the machine, start JupyterLab
+#   make test   set up (once), build, run the whole test suite
+# Set-up is idempotent: .venv/ is (re)made only when missing, broken or older
+# than pyproject.toml.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.mlcourse-installed
+PORT   ?= 8888
+
+.PHONY: setup build lab test bench doctor clean distclean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] not in [(3, 11), (3, 12)])' \
+	  || { echo "The course needs Python 3.11 (or 3.12); found: $$($(PYTHON) --version 2>&1). Set PYTHON=/path/to/python3.11"; exit 1; }
+	@$(BIN)/python -c 'import sys' 2>/dev/null || { echo "Creating $(VENV)/ ..."; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+	@echo "Installing the course's packages into $(VENV)/ (about a minute, once) ..."
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/mlcourse setup
+	@touch $(STAMP)
+
+build: setup
+	$(BIN)/mlcourse build
+
+doctor: setup
+	$(BIN)/mlcourse doctor
+
+lab: build
+	$(BIN)/mlcourse doctor
+	$(BIN)/jupyter lab index.ipynb --ip=127.0.0.1 --port=$(PORT) --allow-root \
+	  --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+
+test: build
+	$(BIN)/python -m pytest --nbval-lax tests lessons solutions
+
+bench: build
+	$(BIN)/mlcourse bench
+
+# Removes generated notebooks (never an edited one: those are reported and kept).
+clean:
+	@if [ -x $(BIN)/mlcourse ]; then $(BIN)/mlcourse clean; fi
+	rm -rf .pytest_cache .cache mlcourse.egg-info
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

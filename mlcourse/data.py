@@ -1,0 +1,92 @@
+"""Load the course's data: bundled in ``data/``, verified, never downloaded.
+
+``data/README.md`` is the single record of what each file is, where it came
+from, its license and its SHA-256. Every loader here checks the hash first, so
+a truncated copy or a silently edited file is caught with a message that says
+how to fix it, instead of surfacing later as a strange score.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from mlcourse.course import ROOT
+from mlcourse.errors import CourseError
+
+DATA_DIR = ROOT / "data"
+_ROW = re.compile(r"^\|\s*`(?P<file>[^`]+)`\s*\|(?P<cells>.*)\|\s*$")
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One row of the ``data/README.md`` table."""
+
+    name: str
+    what: str
+    source: str
+    license: str
+    sha256: str
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks so large files are fine."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def manifest(data_dir: Path = DATA_DIR) -> dict[str, DataFile]:
+    """The files listed in ``data_dir/README.md``, by name."""
+    readme = data_dir / "README.md"
+    if not readme.exists():
+        raise CourseError(f"{readme} is missing: it records what each data file is and its SHA-256")
+    rows = {}
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if match := _ROW.match(line):
+            what, source, license_, digest, _how = (cell.strip() for cell in match["cells"].split("|"))
+            rows[match["file"]] = DataFile(match["file"], what, source, license_, digest.strip("`"))
+    return rows
+
+
+def problems(data_dir: Path = DATA_DIR) -> list[str]:
+    """Every listed file that is missing or whose content does not match its hash."""
+    found = []
+    for name, entry in manifest(data_dir).items():
+        path = data_dir / name
+        if not path.exists():
+            found.append(f"{name} is missing")
+        elif sha256(path) != entry.sha256:
+            found.append(f"{name} does not match its SHA-256 in data/README.md (changed or damaged)")
+    return found
+
+
+def path(name: str, data_dir: Path = DATA_DIR) -> Path:
+    """Path of a bundled file after checking it is listed, present and intact."""
+    entry = manifest(data_dir).get(name)
+    if entry is None:
+        raise CourseError(f"{name} is not listed in {data_dir / 'README.md'}; the course only reads files recorded there")
+    file = data_dir / name
+    if not file.exists():
+        raise CourseError(f"{file} is missing. Restore it with `git checkout -- data/{name}`")
+    if sha256(file) != entry.sha256:
+        raise CourseError(f"{file} does not match its SHA-256 in data/README.md. Restore it with `git checkout -- data/{name}`")
+    return file
+
+
+def load_penguins(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The Palmer penguins table (344 rows, real missing values as NaN).
+
+    Examples
+    --------
+    >>> penguins = load_penguins()
+    >>> penguins.shape
+    (344, 8)
+    """
+    return pd.read_csv(path("penguins.csv", data_dir))
