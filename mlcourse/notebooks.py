@@ -20,6 +20,7 @@ import psutil
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.reader import NotJSONError
 
 from mlcourse.errors import CourseError
 
@@ -33,8 +34,8 @@ def read(path: Path) -> nbformat.NotebookNode:
         raise CourseError(f"{path}: not a notebook (expected a .ipynb file)")
     try:
         nb = nbformat.read(path, as_version=4)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CourseError(f"{path}: not valid notebook JSON ({error}); was it saved completely?") from None
+    except (NotJSONError, json.JSONDecodeError, UnicodeDecodeError):
+        raise CourseError(f"{path}: not valid notebook JSON; was it saved completely?") from None
     except Exception as error:
         raise CourseError(f"{path}: cannot be read as a notebook ({type(error).__name__}: {error})") from None
     if not isinstance(nb.get("cells"), list):

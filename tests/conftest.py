@@ -1,0 +1,38 @@
+"""Shared fixtures: a scratch copy of the course, and small notebooks to grade."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mlcourse.course import KERNEL_NAME, ROOT
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A copy of the course's sources in a temporary folder, safe to edit and build."""
+    for folder in ("lessons", "solutions", "exercises"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    return tmp_path
+
+
+def write_notebook(path: Path, *cells: tuple[str, str]) -> Path:
+    """Write a notebook made of ``(cell_type, source)`` pairs, using the course kernel."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": KERNEL_NAME, "language": "python"}
+    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell}
+    nb.cells = [make[kind](source) for kind, source in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run ``python -m mlcourse ARGS`` as a learner would, capturing its output."""
+    return subprocess.run([sys.executable, "-m", "mlcourse", *args], cwd=cwd, capture_output=True, text=True, timeout=300)

@@ -1,0 +1,65 @@
+"""Every check, tried both ways: it accepts right answers and rejects wrong ones.
+
+The cases live next to each check (``@register(...)`` in ``mlcourse/check``).
+A check registered without a differently written right answer and at least two
+typical mistakes fails here, and so does a check no solution uses.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mlcourse import check
+from mlcourse.check import REGISTRY
+from mlcourse.course import ROOT
+
+CHECKS = sorted(REGISTRY)
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError("Exercise 9.9: the unsolved stub")
+
+
+def test_every_public_check_is_registered_with_its_cases():
+    public = {name for name in check.__all__ if name != "REGISTRY"}
+    assert public == set(REGISTRY)
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_check_has_enough_cases_to_prove_it_can_fail(name):
+    cases = REGISTRY[name]
+    assert len(cases.also_right) >= 1, f"{name}: register a differently written right answer"
+    assert len(cases.mistakes) >= 2, f"{name}: register at least two typical mistakes"
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_check_accepts_the_reference_and_prints_a_tick(name, capsys):
+    getattr(check, name)(REGISTRY[name].reference)
+    assert capsys.readouterr().out.startswith(f"✓ {name}")
+
+
+@pytest.mark.parametrize(("name", "index"), [(n, i) for n in CHECKS for i in range(len(REGISTRY[n].also_right))])
+def test_check_accepts_a_differently_written_right_answer(name, index):
+    getattr(check, name)(REGISTRY[name].also_right[index])
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_check_rejects_the_unsolved_stub_and_says_it_is_not_written(name):
+    with pytest.raises(AssertionError, match="not written yet.*Exercise 9.9"):
+        getattr(check, name)(stub)
+
+
+@pytest.mark.parametrize(("name", "index"), [(n, i) for n in CHECKS for i in range(len(REGISTRY[n].mistakes))])
+def test_check_rejects_a_typical_mistake_with_a_message_that_teaches(name, index):
+    mistake = REGISTRY[name].mistakes[index]
+    with pytest.raises(AssertionError) as verdict:
+        getattr(check, name)(mistake)
+    message = str(verdict.value)
+    assert "expected" in message and "Hint:" in message, f"{mistake.__name__}: {message}"
+
+
+def test_every_check_is_used_by_a_solution_and_every_used_check_exists():
+    used = {name for path in (ROOT / "solutions").glob("*.py") for name in re.findall(r"^check\.(\w+)\(", path.read_text(), re.M)}
+    assert used == set(REGISTRY)

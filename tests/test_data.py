@@ -1,0 +1,51 @@
+"""Bundled data: recorded in data/README.md, verified by hash, never downloaded."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from mlcourse import data
+from mlcourse.errors import CourseError
+
+
+def test_every_bundled_file_is_recorded_with_source_license_and_matching_hash():
+    entries = data.manifest()
+    assert entries, "data/README.md lists no files"
+    for name, entry in entries.items():
+        assert entry.source and entry.license and entry.what, name
+        assert data.sha256(data.DATA_DIR / name) == entry.sha256, f"{name}: update its SHA-256 in data/README.md"
+    assert data.problems() == []
+
+
+def test_every_file_in_data_is_recorded():
+    on_disk = {p.name for p in data.DATA_DIR.iterdir() if p.is_file() and p.name != "README.md"}
+    assert on_disk <= set(data.manifest())
+
+
+def test_penguins_load_with_their_real_missing_values():
+    penguins = data.load_penguins()
+    assert penguins.shape == (344, 8)
+    assert penguins["sex"].isna().sum() == 11 and penguins["bill_length_mm"].isna().sum() == 2
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    shutil.copytree(data.DATA_DIR, tmp_path / "data")
+    return tmp_path / "data"
+
+
+def test_a_damaged_file_is_refused_with_a_fix(data_copy):
+    (data_copy / "penguins.csv").write_text("species\nAdelie\n")
+    with pytest.raises(CourseError, match="does not match its SHA-256.*git checkout"):
+        data.load_penguins(data_copy)
+    assert data.problems(data_copy) == ["penguins.csv does not match its SHA-256 in data/README.md (changed or damaged)"]
+
+
+def test_a_missing_or_unlisted_file_is_refused(data_copy):
+    (data_copy / "penguins.csv").unlink()
+    with pytest.raises(CourseError, match="missing"):
+        data.load_penguins(data_copy)
+    with pytest.raises(CourseError, match="not listed"):
+        data.path("secret.csv", data_copy)

@@ -1,0 +1,37 @@
+"""`mlcourse doctor` passes on a ready machine and names the fix for each problem."""
+
+from __future__ import annotations
+
+import shutil
+
+from conftest import run_cli
+from mlcourse import doctor
+
+
+def test_doctor_passes_on_the_set_up_course():
+    verdicts = doctor.run()
+    assert [v.name for v in verdicts if not v.ok] == []
+    assert {v.name for v in verdicts} >= {"Python", "packages", "torch", "Jupyter kernel", "data", "free disk"}
+
+
+def test_doctor_command_prints_each_check_and_exits_zero():
+    result = run_cli("doctor")
+    assert result.returncode == 0, result.stdout
+    assert "✓ torch: 2.13.0" in result.stdout and "ready for the course" in result.stdout
+
+
+def test_damaged_data_fails_with_a_fix(tmp_path):
+    shutil.copytree(doctor.data.DATA_DIR, tmp_path / "data")
+    (tmp_path / "data" / "penguins.csv").write_text("tampered")
+    verdict = doctor.data_files(tmp_path / "data")
+    assert not verdict.ok and "penguins.csv" in verdict.detail and "git checkout" in verdict.fix
+
+
+def test_unbuilt_notebooks_fail_with_a_fix(course):
+    verdict = doctor.notebooks_built(course)
+    assert not verdict.ok and verdict.fix == "run `mlcourse build`"
+
+
+def test_report_shows_the_fix_under_each_failure():
+    text = doctor.report([doctor.Verdict("a", True, "fine"), doctor.Verdict("b", False, "broken", "do this")])
+    assert text.splitlines() == ["✓ a: fine", "✗ b: broken", "    fix: do this", "1 problem(s) to fix before the course"]

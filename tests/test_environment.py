@@ -1,0 +1,60 @@
+"""The set-up promises: one dependency list, a pinned torch, nothing downloaded at run time."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+from packaging.requirements import Requirement
+
+from mlcourse.course import ROOT
+
+
+def pyproject_dependencies() -> list[str]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+
+
+def environment_dependencies() -> list[str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
+    return [spec for spec in pip if spec != "-e ."]
+
+
+def test_environment_yml_lists_the_same_packages_and_ranges_as_pyproject():
+    normalise = lambda specs: {str(Requirement(s)) for s in specs}  # noqa: E731
+    assert normalise(environment_dependencies()) == normalise(pyproject_dependencies())
+
+
+def test_conda_environment_uses_python_311():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert "python=3.11" in env["dependencies"]
+
+
+def test_torch_is_pinned_exactly_to_the_cpu_wheel_version():
+    torch = [Requirement(s) for s in pyproject_dependencies() if Requirement(s).name == "torch"]
+    assert [str(r.specifier) for r in torch] == ["==2.13.0"]
+
+
+def test_every_dependency_has_a_tested_range():
+    for spec in pyproject_dependencies():
+        requirement = Requirement(spec)
+        operators = {s.operator for s in requirement.specifier}
+        assert "==" in operators or ">=" in operators, f"{spec}: no lower bound"
+        assert "==" in operators or "<" in operators, f"{spec}: no upper bound, a future release could break the course"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and re.search(r"^make test$", ci, re.MULTILINE)
+
+
+DOWNLOADS = re.compile(r"urlretrieve|urlopen|requests\.get\(|fetch_openml|fetch_california|hf_hub_download|from_pretrained\(|torch\.hub|get_dataset\(")
+
+
+def test_no_course_code_downloads_anything_at_run_time():
+    sources = [*ROOT.glob("mlcourse/**/*.py"), *ROOT.glob("lessons/*.py"), *ROOT.glob("solutions/*.py")]
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sources for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if DOWNLOADS.search(line)]
+    assert offenders == []
