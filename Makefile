@@ -31,8 +31,8 @@ doctor: setup
 
 lab: build
 	$(BIN)/mlcourse doctor
-	$(BIN)/jupyter lab index.ipynb --ip=127.0.0.1 --port=$(PORT) --allow-root \
-	  --ServerApp.root_dir="$(CURDIR)" \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --allow-root \
+	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/index.ipynb \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 test: build

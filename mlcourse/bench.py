@@ -6,6 +6,7 @@ it. Each notebook runs in a fresh kernel, as a learner's would.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tqdm import tqdm
@@ -26,7 +27,7 @@ def bench(paths: list[Path], cell_timeout: float = 300.0) -> str:
         run = notebooks.execute(path, cell_timeout)
         errors = [i for i, cell in enumerate(run.nb.cells) if notebooks.cell_error(cell)]
         status = run.problem or (f"error in cell {errors[0]}" if errors else "ok")
-        rows.append([Path(path).as_posix(), f"{run.seconds:.1f}", f"{run.peak_mb:.0f}", status])
+        rows.append([Path(os.path.relpath(path)).as_posix(), f"{run.seconds:.1f}", f"{run.peak_mb:.0f}", status])
         total_seconds, peak = total_seconds + run.seconds, max(peak, run.peak_mb)
     rows.append(["**total** (time) / **max** (memory)", f"{total_seconds:.1f}", f"{peak:.0f}", ""])
     return markdown_table(["notebook", "wall s", "peak RSS MB", "status"], rows)

@@ -13,13 +13,18 @@ import pytest
 from mlcourse.course import KERNEL_NAME, ROOT
 
 
+def copy_sources(root: Path) -> Path:
+    """Copy the course's sources (no notebooks, no learner's work) into ``root``."""
+    for folder in ("lessons", "solutions", "exercises", "docs"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    shutil.copy(ROOT / "README.md", root / "README.md")
+    return root
+
+
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     """A copy of the course's sources in a temporary folder, safe to edit and build."""
-    for folder in ("lessons", "solutions", "exercises"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
-    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
-    return tmp_path
+    return copy_sources(tmp_path)
 
 
 def write_notebook(path: Path, *cells: tuple[str, str]) -> Path:

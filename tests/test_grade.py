@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import run_cli, write_notebook
+from conftest import copy_sources, run_cli, write_notebook
 from mlcourse import build, grade, notebooks
 from mlcourse.course import ROOT
 
@@ -21,13 +21,8 @@ STEMS = sorted(p.stem for p in (ROOT / "solutions").glob("[0-9][0-9]_*.py"))
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """A fresh build of the course, so a learner's own work never affects these tests."""
-    root = tmp_path_factory.mktemp("course")
-    for folder in ("lessons", "solutions"):
-        (root / folder).mkdir()
-        for source in (ROOT / folder).glob("[0-9][0-9]_*.py"):
-            (root / folder / source.name).write_text(source.read_text())
-    (root / "README.md").write_text((ROOT / "README.md").read_text())
-    build.build(root)
+    root = copy_sources(tmp_path_factory.mktemp("course"))
+    build.build(root, force=True)  # exercises come from the solutions, whatever the copy held
     return root
 
 
