@@ -9,6 +9,7 @@ kernel, damaged data) before they turn into confusing errors in a lesson.
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import importlib.util
 import shutil
 import sys
 from collections.abc import Callable
@@ -39,10 +40,14 @@ def python_version() -> Verdict:
     return Verdict("Python", ok, version, "" if ok else "install Python 3.11 and run `make distclean lab`")
 
 
+IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml"}
+
+
 def dependencies() -> Verdict:
     wrong = []
     for line in metadata.requires("mlcourse") or []:
         requirement = Requirement(line)
+        module = IMPORT_NAMES.get(requirement.name, requirement.name.replace("-", "_"))
         try:
             installed = metadata.version(requirement.name)
         except metadata.PackageNotFoundError:
@@ -50,6 +55,8 @@ def dependencies() -> Verdict:
             continue
         if not requirement.specifier.contains(installed, prereleases=True):
             wrong.append(f"{requirement.name} {installed} (need {requirement.specifier})")
+        elif importlib.util.find_spec(module) is None:
+            wrong.append(f"{requirement.name} installed but `import {module}` finds nothing")
     detail = "; ".join(wrong) if wrong else f"{len(metadata.requires('mlcourse') or [])} packages at supported versions"
     return Verdict("packages", not wrong, detail, FIX_INSTALL if wrong else "")
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
+import subprocess
+import tarfile
 
 import nbformat
 import pytest
@@ -21,6 +24,20 @@ def test_committed_and_generated_files_match_their_sources():
     drift = [(path, status) for path, status in build.check(ROOT)
              if not (status == build.EDITED and path.endswith(".ipynb"))]
     assert drift == [], "run `mlcourse build` and commit the result"
+
+
+def test_the_commit_itself_holds_up_to_date_generated_files(tmp_path):
+    """`make test` rebuilds before testing, so look at HEAD as committed.
+
+    A developer who changed a solution but did not commit the regenerated
+    exercise (or README/agenda table) fails here, in CI's clean clone too.
+    """
+    if subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True).returncode:
+        pytest.skip("not a git checkout: there is no commit to inspect")
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True).stdout
+    tarfile.open(fileobj=io.BytesIO(archive)).extractall(tmp_path, filter="data")
+    stale = [(path, status) for path, status in build.check(tmp_path) if not path.endswith(".ipynb")]
+    assert stale == [], "run `mlcourse build` and commit the regenerated files"
 
 
 def test_build_check_command_exits_nonzero_and_names_stale_files(course):
