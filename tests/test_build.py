@@ -8,6 +8,8 @@ import subprocess
 import tarfile
 
 import nbformat
+from hypothesis import given
+from hypothesis import strategies as st
 import pytest
 
 from conftest import run_cli
@@ -173,3 +175,15 @@ def test_clean_removes_generated_notebooks_but_keeps_edited_ones(course):
     assert messages == ["kept exercises/00_welcome.ipynb: it holds edits"]
     assert not (course / "lessons" / "00_welcome.ipynb").exists()
     assert not (course / "solutions" / "00_welcome.ipynb").exists()
+
+
+code_lines = st.lists(st.text(alphabet="abcxyz =+()1:'\" ", max_size=30).map(str.rstrip), max_size=6)
+
+
+@given(before=code_lines, answer=code_lines, after=code_lines, stub=st.text(alphabet="abc =()'", min_size=1, max_size=20))
+def test_split_solution_keeps_outside_lines_and_swaps_the_block_for_its_stub(before, answer, after, stub):
+    lines = lambda *parts: "\n".join(parts) + "\n"  # noqa: E731
+    text = lines(*before, "    # BEGIN SOLUTION", f"    # STUB: {stub}", *answer, "    # END SOLUTION", *after)
+    exercise, solution = build.split_solution(text, "any.py")
+    assert exercise == lines(*before, f"    {stub}", *after)
+    assert solution == lines(*before, *answer, *after)
