@@ -6,6 +6,24 @@ that says what was expected, what came back, and a hint.
 """
 
 from mlcourse.check._core import REGISTRY
+from mlcourse.check.autograd import autograd_gradient, train_linear_torch
+from mlcourse.check.descent import gradient_descent, minibatches, mse_gradient
+from mlcourse.check.problem import baseline_score, find_leaky_feature
+from mlcourse.check.regression import fit_least_squares, mse, predict
 from mlcourse.check.welcome import accuracy, missing_share
 
-__all__ = ["REGISTRY", "accuracy", "missing_share"]
+__all__ = [
+    "REGISTRY",
+    "accuracy",
+    "autograd_gradient",
+    "baseline_score",
+    "find_leaky_feature",
+    "fit_least_squares",
+    "gradient_descent",
+    "minibatches",
+    "missing_share",
+    "mse",
+    "mse_gradient",
+    "predict",
+    "train_linear_torch",
+]

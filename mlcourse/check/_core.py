@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Cases:
@@ -45,10 +47,10 @@ def fail(message: str) -> None:
     raise AssertionError(message)
 
 
-def call(fn: Callable, *args: Any, label: str) -> Any:
+def call(fn: Callable, *args: Any, label: str, **kwargs: Any) -> Any:
     """Call the learner's function, turning its crash into a message that says so."""
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     except NotImplementedError as error:
         raise AssertionError(
             f"{label} is not written yet ({error}). Replace the `raise NotImplementedError` line with your code."
@@ -60,3 +62,39 @@ def call(fn: Callable, *args: Any, label: str) -> Any:
 def passed(name: str, detail: str) -> None:
     """The one line a learner sees when an exercise is right."""
     print(f"✓ {name}: {detail}")
+
+
+def as_array(got: Any, label: str) -> np.ndarray:
+    """The learner's result as a float array, or a failure saying what type came back."""
+    try:
+        return np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        fail(f"{label} returned {type(got).__name__}, which is not an array of numbers")
+
+
+def expect_close(got: Any, expected: np.ndarray, label: str, hint: str = "", rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Fail unless ``got`` has ``expected``'s shape and values; say which differs."""
+    array = as_array(got, label)
+    expected = np.asarray(expected, dtype=float)
+    hint = f" Hint: {hint}." if hint else ""
+    if array.shape != expected.shape:
+        fail(f"{label} has shape {array.shape}; expected {expected.shape}.{hint}")
+    if not np.allclose(array, expected, rtol=rtol, atol=atol):
+        fail(f"{label} is {np.round(array, 4).tolist()}; expected {np.round(expected, 4).tolist()}.{hint}")
+
+
+def diagnose(got: Any, mistakes: dict[str, Any], default: str) -> str:
+    """The hint whose typical-mistake value ``got`` matches, else ``default``.
+
+    Checks compute what each common mistake would return on the same input;
+    recognising one of them lets the message name the mistake itself.
+    """
+    try:
+        array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return default
+    for hint, value in mistakes.items():
+        value = np.asarray(value, dtype=float)
+        if array.shape == value.shape and np.allclose(array, value, rtol=1e-6, atol=1e-9):
+            return hint
+    return default
