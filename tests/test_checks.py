@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
+import jupytext
 import pytest
 
-from mlcourse import check
+from mlcourse import build, check, grade
 from mlcourse.check import REGISTRY
 from mlcourse.course import ROOT
 
@@ -63,3 +64,17 @@ def test_check_rejects_a_typical_mistake_with_a_message_that_teaches(name, index
 def test_every_check_is_used_by_a_solution_and_every_used_check_exists():
     used = {name for path in (ROOT / "solutions").glob("*.py") for name in re.findall(r"^check\.(\w+)\(", path.read_text(), re.M)}
     assert used == set(REGISTRY)
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_every_mistake_says_in_its_docstring_what_goes_wrong(name):
+    """The instructor guide's table of common mistakes is made from these docstrings."""
+    assert all(mistake.__doc__ and mistake.__doc__.strip() for mistake in REGISTRY[name].mistakes)
+
+
+def test_each_check_carries_the_number_of_the_exercise_that_calls_it():
+    numbered = {}
+    for path in (ROOT / "solutions").glob("[0-9][0-9]_*.py"):
+        _, solution = build.split_solution(path.read_text(), path.name)
+        numbered |= {e.title: e.number for e in grade.exercises(jupytext.reads(solution, fmt="py:percent"))}
+    assert numbered == {name: cases.exercise for name, cases in REGISTRY.items()}

@@ -13,6 +13,7 @@ reject a right one written differently, fails the build.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ import numpy as np
 class Cases:
     """Functions a check must accept (reference, also_right) and reject (mistakes)."""
 
+    exercise: str  # "N.M", from the check's docstring
     reference: Callable
     also_right: list[Callable] = field(default_factory=list)
     mistakes: list[Callable] = field(default_factory=list)
@@ -36,7 +38,10 @@ def register(*, reference: Callable, also_right: list[Callable], mistakes: list[
     """Record a check together with the answers it must accept and reject."""
 
     def decorate(check: Callable) -> Callable:
-        REGISTRY[check.__name__] = Cases(reference, list(also_right), list(mistakes))
+        number = re.match(r"Exercise (\d+\.\d+):", check.__doc__ or "")
+        if number is None:
+            raise ValueError(f"check {check.__name__}: its docstring must start with 'Exercise N.M:'")
+        REGISTRY[check.__name__] = Cases(number[1], reference, list(also_right), list(mistakes))
         return check
 
     return decorate

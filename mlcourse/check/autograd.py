@@ -30,10 +30,12 @@ def _autograd_grad_function(X, y, w, b):
 
 
 def _autograd_by_hand(X, y, w, b):
+    """Returns the right numbers from the hand-derived formula, without autograd."""
     return linear.mse_gradient(X, y, w, b)
 
 
 def _autograd_sum_loss(X, y, w, b):
+    """Sums the squared errors instead of averaging, so the gradient is n times too large."""
     X, y = torch.as_tensor(X), torch.as_tensor(y)
     w, b = torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)
     ((X @ w + b - y) ** 2).sum().backward()
@@ -41,6 +43,7 @@ def _autograd_sum_loss(X, y, w, b):
 
 
 def _autograd_as_tensors(X, y, w, b):
+    """Returns torch tensors instead of numpy values."""
     X, y = torch.as_tensor(X), torch.as_tensor(y)
     w, b = torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)
     ((X @ w + b - y) ** 2).mean().backward()
@@ -125,6 +128,7 @@ def _train_data_loader(X, y, lr, epochs, batch_size, seed):
 
 
 def _train_no_zero_grad(X, y, lr, epochs, batch_size, seed):
+    """Forgets `optimizer.zero_grad()`, so gradients pile up across steps."""
     rng = seed_everything(seed)
     X, y = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
     model = nn.Linear(X.shape[1], 1)
@@ -137,10 +141,12 @@ def _train_no_zero_grad(X, y, lr, epochs, batch_size, seed):
 
 
 def _train_one_epoch(X, y, lr, epochs, batch_size, seed):
+    """Trains for one epoch only."""
     return _train_reference(X, y, lr, 1, batch_size, seed)
 
 
 def _train_weight_matrix(X, y, lr, epochs, batch_size, seed):
+    """Returns `model.weight` as a (1, d) matrix instead of a (d,) vector."""
     w, b = _train_reference(X, y, lr, epochs, batch_size, seed)
     return w.reshape(1, -1), b
 

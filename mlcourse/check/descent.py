@@ -26,16 +26,19 @@ def _gradient_loops(X, y, w, b):
 
 
 def _gradient_without_two(X, y, w, b):
+    """Drops the factor 2 of the derivative of a square."""
     r = X @ w + b - y
     return X.T @ r / len(X), r.mean()
 
 
 def _gradient_summed(X, y, w, b):
+    """Sums over samples instead of averaging (n times too large)."""
     r = X @ w + b - y
     return 2 * X.T @ r, 2 * r.sum()
 
 
 def _gradient_wrong_sign(X, y, w, b):
+    """Uses the residual y - prediction, flipping the sign."""
     r = y - (X @ w + b)
     return 2 * X.T @ r / len(X), 2 * r.mean()
 
@@ -80,17 +83,20 @@ def _descent_loops(X, y, lr, steps, w0=None, b0=0.0):
 
 
 def _descent_uphill(X, y, lr, steps, w0=None, b0=0.0):
+    """Steps *with* the gradient (`w += lr * dw`): the loss grows."""
     w, b, losses = _descent_loops(X, y, -lr, steps, w0, b0)
     return w, b, losses
 
 
 def _descent_loss_after_update(X, y, lr, steps, w0=None, b0=0.0):
+    """Records the loss after each update instead of before."""
     w, b, _ = _descent_loops(X, y, lr, steps, w0, b0)
     losses = [_descent_loops(X, y, lr, t + 1, w0, b0)[2][-1] for t in range(1, steps + 1)]
     return w, b, losses
 
 
 def _descent_ignores_start(X, y, lr, steps, w0=None, b0=0.0):
+    """Ignores `w0` and `b0` and always starts from zeros."""
     return _descent_loops(X, y, lr, steps)
 
 
@@ -139,20 +145,24 @@ def _batches_shuffle(n, batch_size, rng):
 
 
 def _batches_drop_last(n, batch_size, rng):
+    """Drops the last, smaller batch."""
     order = rng.permutation(n)
     return [order[i : i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]
 
 
 def _batches_in_order(n, batch_size, rng):
+    """Does not shuffle: batches come in index order."""
     return [np.arange(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
 
 
 def _batches_with_replacement(n, batch_size, rng):
+    """Samples indices with replacement, so some repeat and some are missing."""
     picks = rng.integers(0, n, size=n)
     return [picks[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
 def _batches_global_random(n, batch_size, rng):
+    """Shuffles with `np.random` instead of the `rng` given, so runs cannot be repeated."""
     order = np.random.permutation(n)
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 

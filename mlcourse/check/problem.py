@@ -28,16 +28,19 @@ def _baseline_dummy(y_train, y_test, task):
 
 
 def _baseline_fit_on_test(y_train, y_test, task):
+    """Learns the constant from `y_test` (a leak), not from `y_train`."""
     return _baseline_reference(y_test, y_test, task)
 
 
 def _baseline_median(y_train, y_test, task):
+    """Uses the median for regression; the mean is the best constant for squared error."""
     if task == "regression":
         return r2_score(y_test, np.full(len(y_test), np.median(y_train)))
     return _baseline_reference(y_train, y_test, task)
 
 
 def _baseline_train_share(y_train, y_test, task):
+    """Returns the majority class's share in `y_train` instead of scoring it on `y_test`."""
     if task == "regression":
         return _baseline_reference(y_train, y_test, task)
     return pd.Series(y_train).value_counts(normalize=True).iloc[0]
@@ -90,10 +93,12 @@ def _leak_mutual_information(X, y):
 
 
 def _leak_highest_variance(X, y):
+    """Picks the column with the largest variance."""
     return X.var().idxmax()
 
 
 def _leak_highest_correlation(X, y):
+    """Picks the column with the largest absolute linear correlation, missing a curved leak."""
     return X.corrwith(y).abs().idxmax()
 
 

@@ -19,10 +19,12 @@ def _predict_loop(X, w, b):
 
 
 def _predict_no_intercept(X, w, b):
+    """Forgets the intercept: `X @ w`."""
     return X @ w
 
 
 def _predict_elementwise(X, w, b):
+    """`X * w + b`: multiplies element by element instead of summing over features."""
     return X * w + b
 
 
@@ -46,14 +48,17 @@ def _mse_loop(y_true, y_pred):
 
 
 def _mse_sum(y_true, y_pred):
+    """Sums the squared errors instead of averaging them."""
     return float(np.sum((y_true - y_pred) ** 2))
 
 
 def _mse_root(y_true, y_pred):
+    """Takes the square root (RMSE)."""
     return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
 
 
 def _mse_unsquared(y_true, y_pred):
+    """Averages absolute differences (MAE) instead of squared ones."""
     return float(np.mean(np.abs(y_true - y_pred)))
 
 
@@ -93,16 +98,19 @@ def _least_squares_normal_equations(X, y):
 
 
 def _least_squares_no_intercept(X, y):
+    """Solves without a column of ones, so there is no intercept."""
     w, *_ = np.linalg.lstsq(X, y, rcond=None)
     return w, 0.0
 
 
 def _least_squares_one_feature_at_a_time(X, y):
+    """Fits each weight on its own feature, ignoring correlations between features."""
     w = np.array([np.cov(X[:, j], y)[0, 1] / np.var(X[:, j], ddof=1) for j in range(X.shape[1])])
     return w, float(np.mean(y - X @ w))
 
 
 def _least_squares_intercept_in_w(X, y):
+    """Returns the intercept inside `w` (d + 1 weights)."""
     design = np.hstack([X, np.ones((len(X), 1))])
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     return coef, 0.0

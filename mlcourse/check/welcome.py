@@ -21,14 +21,17 @@ def _accuracy_loop(y_true, y_pred):
 
 
 def _accuracy_counts(y_true, y_pred):
+    """Returns the number of matches, not their share."""
     return int(np.sum(np.asarray(y_true) == np.asarray(y_pred)))
 
 
 def _accuracy_error_rate(y_true, y_pred):
+    """Counts the mismatches (the error rate) instead of the matches."""
     return float(np.mean(np.asarray(y_true) != np.asarray(y_pred)))
 
 
 def _accuracy_list_equality(y_true, y_pred):
+    """Compares two Python lists with `==`, which gives one True/False for the whole list."""
     return float(np.mean(y_true == y_pred))
 
 
@@ -86,14 +89,17 @@ def _missing_share_dict(df):
 
 
 def _missing_share_counts(df):
+    """`df.isna().sum()`: counts of missing values, not shares."""
     return df.isna().sum()
 
 
 def _missing_share_per_row(df):
+    """`df.isna().mean(axis=1)`: one value per row instead of per column."""
     return df.isna().mean(axis=1)
 
 
 def _missing_share_present(df):
+    """`df.notna().mean()`: the share of values present, not missing."""
     return df.notna().mean()
 
 
