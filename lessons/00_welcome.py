@@ -44,7 +44,7 @@ pd.DataFrame(
 # %% [markdown]
 # ## The day
 #
-# Sixteen lessons, each serving one of the seven goals of the class: validate the
+# The lessons each serve one of the seven goals of the class: validate the
 # problem definition; select preliminary models; recreate published results;
 # build training and validation sets; automate experiment tracking; adapt and tune
 # models; deploy and support them in production. The minutes below are teaching

@@ -70,8 +70,8 @@ pd.DataFrame(
 #
 # ## Look at your data
 #
-# Scikit-learn ships the diabetes study (442 patients) inside the package, so no
-# download is needed. Inputs first:
+# Scikit-learn ships the diabetes study inside the package, so no download is
+# needed. Inputs first:
 
 # %%
 diabetes = load_diabetes(as_frame=True)
@@ -102,7 +102,7 @@ plt.tight_layout()
 # %% [markdown]
 # For a classification problem, look at the *class balance*: if 90 % of cases
 # are one class, a model that always says that class is 90 % accurate and useless.
-# The breast cancer set (569 tumours, 30 measurements each) is our example:
+# The breast cancer set (tumours described by 30 measurements each) is our example:
 
 # %%
 cancer = load_breast_cancer(as_frame=True)

@@ -96,7 +96,11 @@ def grade_notebook(path: Path, cell_timeout: float = 60.0, only: str | None = No
     if not found:
         grade.problem = "no check cells found (cells calling check.<name>(...))"
         return grade
-    run = notebooks.execute(path, cell_timeout)
+    return verdicts(notebooks.execute(path, cell_timeout), found, grade)
+
+
+def verdicts(run: notebooks.Run, found: list[Exercise], grade: NotebookGrade) -> NotebookGrade:
+    """Fill ``grade`` with one Result per exercise from an executed notebook."""
     grade.problem, grade.seconds = run.problem, run.seconds
     grade.results = [_verdict(run.nb.cells[e.cell], e, run.problem) for e in found]
     return grade

@@ -27,22 +27,25 @@ def built(tmp_path_factory):
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_unsolved_exercises_fail_exactly_at_their_check_cells(built, stem):
+def test_unsolved_exercises_fail_exactly_at_their_check_cells_and_grade_zero(built, stem):
     path = built / "exercises" / f"{stem}.ipynb"
     run = notebooks.execute(path)
     assert run.problem is None
+    found = grade.exercises(run.nb)
     failing = [i for i, cell in enumerate(run.nb.cells) if cell.cell_type == "code" and notebooks.cell_error(cell)]
-    assert failing == [exercise.cell for exercise in grade.exercises(run.nb)]
+    assert failing == [exercise.cell for exercise in found]
+    unsolved = grade.verdicts(run, found, grade.NotebookGrade(str(path)))
+    assert unsolved.results and not any(r.passed for r in unsolved.results)
+    assert all("is not written yet" in r.message and "Exercise" in r.message for r in unsolved.results)
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_grade_scores_solutions_full_and_unsolved_exercises_zero(built, stem):
-    solved, unsolved = grade.grade([built / "solutions" / f"{stem}.ipynb", built / "exercises" / f"{stem}.ipynb"])
+def test_grade_scores_solutions_full_marks(built, stem):
+    [solved] = grade.grade([built / "solutions" / f"{stem}.ipynb"])
     assert solved.results and all(r.passed for r in solved.results), solved.results
-    assert unsolved.results and not any(r.passed for r in unsolved.results)
-    assert all("is not written yet" in r.message and "Exercise" in r.message for r in unsolved.results)
-    assert [r.number for r in solved.results] == [r.number for r in unsolved.results]
     assert all(re.fullmatch(r"\d+\.\d+", r.number) for r in solved.results)
+    expected = {e.number for e in grade.exercises(notebooks.read(built / "exercises" / f"{stem}.ipynb"))}
+    assert {r.number for r in solved.results} == expected
 
 
 def test_grading_with_nbval_fails_one_test_per_unsolved_check(built):
