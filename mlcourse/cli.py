@@ -67,6 +67,14 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data(args: argparse.Namespace) -> int:
+    from mlcourse import data
+
+    for path in data.write_generated():
+        print(f"wrote {path}  sha256 {data.sha256(path)}  (update its row in data/README.md if this changed)")
+    return 0
+
+
 def _clean(args: argparse.Namespace) -> int:
     from mlcourse import build
 
@@ -103,6 +111,9 @@ def parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("bench", help="time every lesson and solution notebook (a report)")
     sub.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="notebooks (default: lessons and solutions)")
     sub.set_defaults(run=_bench)
+
+    sub = commands.add_parser("data", help="regenerate the generated data files in data/ (seeded, same bytes every time)")
+    sub.set_defaults(run=_data)
 
     sub = commands.add_parser("clean", help="delete generated notebooks that hold no edits")
     sub.add_argument("--root", type=Path, default=ROOT, help=ROOT_HELP)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from mlcourse.course import ROOT
@@ -90,3 +91,43 @@ def load_penguins(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     (344, 8)
     """
     return pd.read_csv(path("penguins.csv", data_dir))
+
+
+CUSTOMER_SEED = 2024
+
+
+def make_customer_batch(penguins: pd.DataFrame, seed: int = CUSTOMER_SEED) -> pd.DataFrame:
+    """A messy "new CSV from a customer", made from penguins rows with planted problems.
+
+    The problems are the ones real incoming files have: a renamed column
+    (``culmen_length_mm``), a missing one (``sex``), numbers as text with a unit
+    (``flipper_length_mm`` like ``"181 mm"``), a unit change (``body_mass_g`` in
+    kilograms), an island the model never saw (``Anvers``), a burst of missing
+    ``bill_depth_mm`` values, and two negative (impossible) depths.
+    """
+    rng = np.random.default_rng(seed)
+    batch = penguins.drop(columns=["species", "year"]).dropna().sample(40, random_state=seed).reset_index(drop=True)
+    batch = batch.rename(columns={"bill_length_mm": "culmen_length_mm"}).drop(columns=["sex"])
+    batch["flipper_length_mm"] = [f"{value:.0f} mm" for value in batch["flipper_length_mm"]]
+    batch["body_mass_g"] = (batch["body_mass_g"] / 1000).round(3)
+    batch.loc[rng.choice(len(batch), 3, replace=False), "island"] = "Anvers"
+    batch.loc[20:31, "bill_depth_mm"] = np.nan
+    batch.loc[[2, 5], "bill_depth_mm"] = -batch.loc[[2, 5], "bill_depth_mm"]
+    return batch
+
+
+def customer_batch_csv(data_dir: Path = DATA_DIR) -> str:
+    """The exact text of ``data/customer_batch.csv``, regenerated from the penguins."""
+    return make_customer_batch(load_penguins(data_dir)).to_csv(index=False, lineterminator="\n")
+
+
+def write_generated(data_dir: Path = DATA_DIR) -> list[Path]:
+    """(Re)write every generated data file; ``mlcourse data`` runs this."""
+    target = data_dir / "customer_batch.csv"
+    target.write_text(customer_batch_csv(data_dir), encoding="utf-8")
+    return [target]
+
+
+def load_customer_batch(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The messy customer file of lesson 05, read exactly as a customer sent it."""
+    return pd.read_csv(path("customer_batch.csv", data_dir))

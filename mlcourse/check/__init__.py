@@ -8,8 +8,11 @@ that says what was expected, what came back, and a hint.
 from mlcourse.check._core import REGISTRY
 from mlcourse.check.autograd import autograd_gradient, train_linear_torch
 from mlcourse.check.descent import gradient_descent, minibatches, mse_gradient
+from mlcourse.check.overfitting import choose_degree, early_stopping_epoch
+from mlcourse.check.prep import build_preprocessor, validate_batch
 from mlcourse.check.problem import baseline_score, find_leaky_feature
 from mlcourse.check.regression import fit_least_squares, mse, predict
+from mlcourse.check.splitting import group_split, honest_cv_score
 from mlcourse.check.welcome import accuracy, missing_share
 
 __all__ = [
@@ -17,13 +20,19 @@ __all__ = [
     "accuracy",
     "autograd_gradient",
     "baseline_score",
+    "build_preprocessor",
+    "choose_degree",
+    "early_stopping_epoch",
     "find_leaky_feature",
     "fit_least_squares",
     "gradient_descent",
+    "group_split",
+    "honest_cv_score",
     "minibatches",
     "missing_share",
     "mse",
     "mse_gradient",
     "predict",
     "train_linear_torch",
+    "validate_batch",
 ]
