@@ -12,6 +12,7 @@ from mlcourse.check.overfitting import choose_degree, early_stopping_epoch
 from mlcourse.check.prep import build_preprocessor, validate_batch
 from mlcourse.check.problem import baseline_score, find_leaky_feature
 from mlcourse.check.regression import fit_least_squares, mse, predict
+from mlcourse.check.selection import measure_model, pick_model
 from mlcourse.check.splitting import group_split, honest_cv_score
 from mlcourse.check.welcome import accuracy, missing_share
 
@@ -28,10 +29,12 @@ __all__ = [
     "gradient_descent",
     "group_split",
     "honest_cv_score",
+    "measure_model",
     "minibatches",
     "missing_share",
     "mse",
     "mse_gradient",
+    "pick_model",
     "predict",
     "train_linear_torch",
     "validate_batch",
