@@ -1,0 +1,73 @@
+# %% [markdown]
+# # 08 · Model selection: exercises
+#
+# Measure a model like a deployment sees it, then choose under a budget.
+#
+# **Minutes**: 15 · **Grade yourself**: `mlcourse grade exercises/08_model_selection.ipynb`
+
+# %%
+import pickle
+import time
+
+import numpy as np
+
+from mlcourse import check
+
+# %% [markdown]
+# **Exercise 8.1** — Write `measure_model(model, X_train, y_train, X_test, y_test)`
+# returning a dict with four entries: `accuracy` on the test set;
+# `train_seconds`, the time `fit` takes (and nothing else); `size_bytes`, the
+# length of the *fitted* model serialized with `pickle.dumps` (we only measure
+# it; never unpickle a file you did not make); and `latency_ms`, the median time
+# to predict a *single* sample, in milliseconds. Use `time.perf_counter()`.
+
+# %%
+def measure_model(model, X_train, y_train, X_test, y_test):
+    # BEGIN SOLUTION
+    # STUB: raise NotImplementedError("Exercise 8.1: return accuracy, train_seconds, size_bytes and latency_ms")
+    started = time.perf_counter()
+    model.fit(X_train, y_train)
+    train_seconds = time.perf_counter() - started
+    latencies = []
+    for row in X_test[:50]:
+        started = time.perf_counter()
+        model.predict(row.reshape(1, -1))
+        latencies.append(time.perf_counter() - started)
+    return {
+        "accuracy": model.score(X_test, y_test),
+        "train_seconds": train_seconds,
+        "size_bytes": len(pickle.dumps(model)),
+        "latency_ms": 1000 * float(np.median(latencies)),
+    }
+    # END SOLUTION
+
+
+# %%
+check.measure_model(measure_model)
+
+# %% [markdown]
+# **Exercise 8.2** — Write `pick_model(table, max_latency_ms, max_size_bytes)`.
+# `table` is a DataFrame with one row per model (the index is its name) and the
+# columns `accuracy`, `latency_ms` and `size_bytes`. Return the name of the most
+# accurate model within both budgets; on equal accuracy, the smaller one. When no
+# model fits, raise `ValueError` with a message saying which budget no model
+# meets (latency, size, or the two together).
+
+# %%
+def pick_model(table, max_latency_ms, max_size_bytes):
+    # BEGIN SOLUTION
+    # STUB: raise NotImplementedError("Exercise 8.2: return the name of the best model within budget")
+    fast = table["latency_ms"] <= max_latency_ms
+    small = table["size_bytes"] <= max_size_bytes
+    if not (fast & small).any():
+        if not fast.any():
+            raise ValueError(f"no model meets the latency budget of {max_latency_ms} ms")
+        if not small.any():
+            raise ValueError(f"no model meets the size budget of {max_size_bytes} bytes")
+        raise ValueError("no model meets the latency and size budgets at once")
+    return table[fast & small].sort_values(["accuracy", "size_bytes"], ascending=[False, True]).index[0]
+    # END SOLUTION
+
+
+# %%
+check.pick_model(pick_model)
