@@ -58,3 +58,21 @@ def validate_batch(df: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
             problems.append(f"{column}: {new.isna().mean():.0%} missing, the training data had {ref.isna().mean():.0%}")
     problems += [f"{column}: unexpected column (renamed?)" for column in df.columns if column not in reference.columns]
     return problems
+
+
+def bad_rows(df: pd.DataFrame, reference: pd.DataFrame) -> pd.Series:
+    """True for each row the model must not score: a value missing, out of range, or an unknown category.
+
+    Only columns present in both tables count; a missing column is a batch-level
+    problem that :func:`validate_batch` reports.
+    """
+    bad = pd.Series(False, index=df.index)
+    for column in reference.columns.intersection(df.columns):
+        new, ref = df[column], reference[column]
+        if is_numeric_dtype(ref) and is_numeric_dtype(new):
+            bad |= new.isna() | (new < ref.min()) | (new > ref.max())
+        elif is_numeric_dtype(ref):
+            bad |= pd.to_numeric(new, errors="coerce").isna()
+        else:
+            bad |= new.isna() | ~new.isin(ref.dropna().unique())
+    return bad
