@@ -49,3 +49,16 @@ def test_a_missing_or_unlisted_file_is_refused(data_copy):
         data.load_penguins(data_copy)
     with pytest.raises(CourseError, match="not listed"):
         data.path("secret.csv", data_copy)
+
+
+def test_customer_batch_is_regenerated_byte_for_byte_by_its_seeded_generator():
+    committed = (data.DATA_DIR / "customer_batch.csv").read_text(encoding="utf-8")
+    assert data.customer_batch_csv() == committed == data.customer_batch_csv()
+
+
+def test_customer_batch_holds_every_planted_problem():
+    batch = data.load_customer_batch()
+    assert "culmen_length_mm" in batch and "bill_length_mm" not in batch and "sex" not in batch
+    assert batch.flipper_length_mm.str.endswith(" mm").all() and batch.body_mass_g.max() < 10
+    assert (batch.island == "Anvers").sum() == 3 and (batch.bill_depth_mm < 0).sum() == 2
+    assert batch.bill_depth_mm.isna().mean() > 0.25
