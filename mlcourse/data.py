@@ -131,3 +131,65 @@ def write_generated(data_dir: Path = DATA_DIR) -> list[Path]:
 def load_customer_batch(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """The messy customer file of lesson 05, read exactly as a customer sent it."""
     return pd.read_csv(path("customer_batch.csv", data_dir))
+
+
+CACHE_DIR = ROOT / ".cache"
+MNIST1D_SHA256 = "af55b894de711b65"  # of the default data set's signals: the "data version" lesson 09 checks
+
+
+def mnist1d_args(**overrides):
+    """The MNIST-1D generator's arguments (Greydanus 2020), with any of them overridden.
+
+    The defaults give the paper's data set: 4000 training and 1000 test signals
+    of length 40, seed 42. Lessons make shifted variants by overriding, e.g.
+    ``iid_noise_scale`` or ``scale_coeff``.
+    """
+    from mnist1d.data import get_dataset_args
+
+    args = get_dataset_args(as_dict=True) | overrides
+    args.pop("url", None)  # the generator runs locally; nothing is downloaded
+    return args
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    return hashlib.sha256(b"".join(np.ascontiguousarray(arrays[k]).tobytes() for k in sorted(arrays))).hexdigest()[:16]
+
+
+def load_mnist1d(cache_dir: Path = CACHE_DIR, **overrides) -> dict[str, np.ndarray]:
+    """MNIST-1D generated locally by the ``mnist1d`` package (never downloaded), cached as .npz.
+
+    Returns ``x``, ``y`` (training) and ``x_test``, ``y_test``. The cache file is
+    named by the generator's arguments and holds the SHA-256 of the arrays, so a
+    damaged cache is regenerated rather than trusted.
+
+    Examples
+    --------
+    >>> d = load_mnist1d()
+    >>> d["x"].shape, d["x_test"].shape
+    ((4000, 40), (1000, 40))
+    """
+    from mnist1d.data import make_dataset
+    from mnist1d.utils import ObjectView
+
+    args = mnist1d_args(**overrides)
+    key = hashlib.sha256(repr(sorted(args.items())).encode()).hexdigest()[:12]
+    cache = cache_dir / f"mnist1d-{key}.npz"
+    if cache.exists():
+        with np.load(cache, allow_pickle=False) as stored:
+            arrays = {k: stored[k] for k in ("x", "y", "x_test", "y_test")}
+            if _digest(arrays) == str(stored["digest"]):
+                return arrays
+    state = np.random.get_state()  # the generator reseeds numpy's global state; put it back afterwards
+    try:
+        generated = make_dataset(ObjectView(args))
+    finally:
+        np.random.set_state(state)
+    arrays = {k: generated[k] for k in ("x", "y", "x_test", "y_test")}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, digest=_digest(arrays), **arrays)
+    return arrays
+
+
+def mnist1d_digest(arrays: dict[str, np.ndarray]) -> str:
+    """Short SHA-256 of the signals and labels: compare with :data:`MNIST1D_SHA256`."""
+    return _digest(arrays)

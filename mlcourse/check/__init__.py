@@ -11,6 +11,7 @@ from mlcourse.check.descent import gradient_descent, minibatches, mse_gradient
 from mlcourse.check.overfitting import choose_degree, early_stopping_epoch
 from mlcourse.check.prep import build_preprocessor, validate_batch
 from mlcourse.check.problem import baseline_score, find_leaky_feature
+from mlcourse.check.recreate import build_cnn, shuffle_features, summarize_runs
 from mlcourse.check.regression import fit_least_squares, mse, predict
 from mlcourse.check.selection import measure_model, pick_model
 from mlcourse.check.splitting import group_split, honest_cv_score
@@ -21,6 +22,7 @@ __all__ = [
     "accuracy",
     "autograd_gradient",
     "baseline_score",
+    "build_cnn",
     "build_preprocessor",
     "choose_degree",
     "early_stopping_epoch",
@@ -36,6 +38,8 @@ __all__ = [
     "mse_gradient",
     "pick_model",
     "predict",
+    "shuffle_features",
+    "summarize_runs",
     "train_linear_torch",
     "validate_batch",
 ]
