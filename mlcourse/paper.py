@@ -69,10 +69,12 @@ class History:
 
 
 def train(model: nn.Module, x, y, steps: int, seed: int = 0, lr: float = 1e-2, batch_size: int = 100,
-          eval_on=None, eval_every: int = 250, parameters_to_train=None) -> History:
+          eval_on=None, eval_every: int = 250, parameters_to_train=None, on_eval=None) -> History:
     """Train with Adam on random batches, as the paper does; record accuracy on ``eval_on`` = (x, y).
 
     Seeds torch (weights and batches) so the same call gives the same model.
+    ``on_eval(step, accuracy)``, if given, is called at each evaluation (a
+    pruner uses it to stop a hopeless run).
     """
     torch.manual_seed(seed)
     x, y = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y)
@@ -87,6 +89,8 @@ def train(model: nn.Module, x, y, steps: int, seed: int = 0, lr: float = 1e-2, b
         if eval_on is not None and (step % eval_every == 0 or step == steps):
             history.steps.append(step)
             history.accuracy.append(accuracy(model, *eval_on))
+            if on_eval is not None:
+                on_eval(step, history.accuracy[-1])
     return history
 
 

@@ -15,6 +15,7 @@ from mlcourse.check.recreate import build_cnn, shuffle_features, summarize_runs
 from mlcourse.check.regression import fit_least_squares, mse, predict
 from mlcourse.check.selection import measure_model, pick_model
 from mlcourse.check.splitting import group_split, honest_cv_score
+from mlcourse.check.tuning import make_objective, search_space
 from mlcourse.check.welcome import accuracy, missing_share
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "gradient_descent",
     "group_split",
     "honest_cv_score",
+    "make_objective",
     "measure_model",
     "minibatches",
     "missing_share",
@@ -38,6 +40,7 @@ __all__ = [
     "mse_gradient",
     "pick_model",
     "predict",
+    "search_space",
     "shuffle_features",
     "summarize_runs",
     "train_linear_torch",
