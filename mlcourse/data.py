@@ -123,9 +123,11 @@ def customer_batch_csv(data_dir: Path = DATA_DIR) -> str:
 
 def write_generated(data_dir: Path = DATA_DIR) -> list[Path]:
     """(Re)write every generated data file; ``mlcourse data`` runs this."""
-    target = data_dir / "customer_batch.csv"
-    target.write_text(customer_batch_csv(data_dir), encoding="utf-8")
-    return [target]
+    from mlcourse import transfer  # imports torch: only when regenerating
+
+    customer = data_dir / "customer_batch.csv"
+    customer.write_text(customer_batch_csv(data_dir), encoding="utf-8")
+    return [customer, transfer.write_backbone(load_mnist1d(), data_dir / transfer.BACKBONE_FILE)]
 
 
 def load_customer_batch(data_dir: Path = DATA_DIR) -> pd.DataFrame:

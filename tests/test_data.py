@@ -62,3 +62,29 @@ def test_customer_batch_holds_every_planted_problem():
     assert batch.flipper_length_mm.str.endswith(" mm").all() and batch.body_mass_g.max() < 10
     assert (batch.island == "Anvers").sum() == 3 and (batch.bill_depth_mm < 0).sum() == 2
     assert batch.bill_depth_mm.isna().mean() > 0.25
+
+
+def test_pretrained_backbone_is_retrained_byte_for_byte(tmp_path):
+    from mlcourse import transfer
+
+    rebuilt = transfer.write_backbone(data.load_mnist1d(), tmp_path / transfer.BACKBONE_FILE)
+    assert data.sha256(rebuilt) == data.manifest()[transfer.BACKBONE_FILE].sha256
+
+
+def test_mnist1d_is_generated_locally_with_the_papers_split_and_fingerprint(tmp_path):
+    arrays = data.load_mnist1d(cache_dir=tmp_path)
+    assert arrays["x"].shape == (4000, 40) and arrays["x_test"].shape == (1000, 40)
+    assert data.mnist1d_digest(arrays) == data.MNIST1D_SHA256
+    assert data.mnist1d_digest(data.load_mnist1d(cache_dir=tmp_path)) == data.MNIST1D_SHA256  # from the cache
+
+
+def test_a_damaged_mnist1d_cache_is_regenerated_not_trusted(tmp_path):
+    data.load_mnist1d(cache_dir=tmp_path)
+    [cache] = tmp_path.glob("*.npz")
+    import numpy as np
+
+    with np.load(cache) as stored:
+        arrays = {k: stored[k] for k in stored.files}
+    arrays["x"][0, 0] += 1
+    np.savez(cache, **arrays)
+    assert data.mnist1d_digest(data.load_mnist1d(cache_dir=tmp_path)) == data.MNIST1D_SHA256
