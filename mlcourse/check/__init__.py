@@ -15,6 +15,7 @@ from mlcourse.check.recreate import build_cnn, shuffle_features, summarize_runs
 from mlcourse.check.regression import fit_least_squares, mse, predict
 from mlcourse.check.selection import measure_model, pick_model
 from mlcourse.check.splitting import group_split, honest_cv_score
+from mlcourse.check.transfer import freeze, load_pretrained
 from mlcourse.check.tuning import make_objective, search_space
 from mlcourse.check.welcome import accuracy, missing_share
 
@@ -29,9 +30,11 @@ __all__ = [
     "early_stopping_epoch",
     "find_leaky_feature",
     "fit_least_squares",
+    "freeze",
     "gradient_descent",
     "group_split",
     "honest_cv_score",
+    "load_pretrained",
     "make_objective",
     "measure_model",
     "minibatches",

@@ -52,14 +52,17 @@ def fail(message: str) -> None:
     raise AssertionError(message)
 
 
+def not_written(label: str, error: NotImplementedError) -> AssertionError:
+    """The message for an exercise whose stub still raises NotImplementedError."""
+    return AssertionError(f"{label} is not written yet ({error}). Replace the `raise NotImplementedError` line with your code.")
+
+
 def call(fn: Callable, *args: Any, label: str, **kwargs: Any) -> Any:
     """Call the learner's function, turning its crash into a message that says so."""
     try:
         return fn(*args, **kwargs)
     except NotImplementedError as error:
-        raise AssertionError(
-            f"{label} is not written yet ({error}). Replace the `raise NotImplementedError` line with your code."
-        ) from error
+        raise not_written(label, error) from error
     except Exception as error:
         raise AssertionError(f"{label} raised {type(error).__name__}: {error}") from error
 
