@@ -45,7 +45,7 @@ def load_pretrained(model: nn.Module, path, exclude=()) -> list[str]:
     mismatched = [f"{name} {tuple(tensor.shape)} vs {tuple(own[name].shape)}"
                   for name, tensor in wanted.items() if name in own and tensor.shape != own[name].shape]
     if unknown or mismatched:
-        raise ValueError(f"cannot load {path}: " + "; ".join(
+        raise ValueError(f"cannot load {Path(path).name}: " + "; ".join(
             ([f"not in the model: {', '.join(unknown)}"] if unknown else [])
             + ([f"shapes differ (checkpoint vs model): {', '.join(mismatched)}"] if mismatched else [])
         ) + ". Add their prefixes to exclude.")
