@@ -30,7 +30,6 @@ import hashlib
 import json
 import re
 import shutil
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
