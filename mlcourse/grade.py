@@ -96,14 +96,14 @@ def grade_notebook(path: Path, cell_timeout: float = 60.0, only: str | None = No
     if not found:
         grade.problem = "no check cells found (cells calling check.<name>(...))"
         return grade
-    return verdicts(notebooks.execute(path, cell_timeout), found, grade)
-
-
-def verdicts(run: notebooks.Run, found: list[Exercise], grade: NotebookGrade) -> NotebookGrade:
-    """Fill ``grade`` with one Result per exercise from an executed notebook."""
-    grade.problem, grade.seconds = run.problem, run.seconds
-    grade.results = [_verdict(run.nb.cells[e.cell], e, run.problem) for e in found]
+    run = notebooks.execute(path, cell_timeout)
+    grade.problem, grade.seconds, grade.results = run.problem, run.seconds, verdicts(run, found)
     return grade
+
+
+def verdicts(run: notebooks.Run, found: list[Exercise]) -> list[Result]:
+    """One Result per exercise of an executed notebook."""
+    return [_verdict(run.nb.cells[e.cell], e, run.problem) for e in found]
 
 
 def collect(paths: list[Path]) -> list[Path]:

@@ -34,9 +34,9 @@ def test_unsolved_exercises_fail_exactly_at_their_check_cells_and_grade_zero(bui
     found = grade.exercises(run.nb)
     failing = [i for i, cell in enumerate(run.nb.cells) if cell.cell_type == "code" and notebooks.cell_error(cell)]
     assert failing == [exercise.cell for exercise in found]
-    unsolved = grade.verdicts(run, found, grade.NotebookGrade(str(path)))
-    assert unsolved.results and not any(r.passed for r in unsolved.results)
-    assert all("is not written yet" in r.message and "Exercise" in r.message for r in unsolved.results)
+    unsolved = grade.verdicts(run, found)
+    assert unsolved and not any(r.passed for r in unsolved)
+    assert all("is not written yet" in r.message and "Exercise" in r.message for r in unsolved)
 
 
 @pytest.mark.parametrize("stem", STEMS)
