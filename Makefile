@@ -36,7 +36,7 @@ lab: build
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 test: build
-	$(BIN)/python -m pytest --nbval-lax tests lessons solutions
+	$(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests lessons solutions
 
 bench: build
 	$(BIN)/mlcourse bench

@@ -134,7 +134,7 @@ check.accuracy(accuracy)
 # Nothing in the course downloads anything once it is installed: it works offline.
 
 # %%
-from mlcourse import doctor
+from mlcourse.workbook import doctor
 
 verdicts = doctor.run()
 pd.DataFrame([(v.name, "✓" if v.ok else "✗", v.detail, v.fix) for v in verdicts],

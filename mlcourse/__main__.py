@@ -1,5 +1,5 @@
 """Allow ``python -m mlcourse ...`` as well as the ``mlcourse`` command."""
 
-from mlcourse.cli import main
+from mlcourse.workbook.cli import main
 
 raise SystemExit(main())

@@ -27,6 +27,16 @@ def course(tmp_path: Path) -> Path:
     return copy_sources(tmp_path)
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A fresh build of the course, so a learner's own work never affects the tests that grade it."""
+    from mlcourse.workbook import build
+
+    root = copy_sources(tmp_path_factory.mktemp("course"))
+    build.build(root, force=True)  # exercises come from the solutions, whatever the copy held
+    return root
+
+
 def write_notebook(path: Path, *cells: tuple[str, str]) -> Path:
     """Write a notebook made of ``(cell_type, source)`` pairs, using the course kernel."""
     nb = nbformat.v4.new_notebook()

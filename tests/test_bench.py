@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from conftest import write_notebook
-from mlcourse import bench
+from mlcourse.workbook import bench
 
 
 def test_bench_table_has_a_row_per_notebook_with_seconds_memory_and_status(tmp_path):

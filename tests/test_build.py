@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import pytest
 
 from conftest import run_cli
-from mlcourse import build
+from mlcourse.workbook import build
 from mlcourse.course import ROOT
 from mlcourse.errors import CourseError
 

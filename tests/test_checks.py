@@ -8,14 +8,17 @@ typical mistakes fails here, and so does a check no solution uses.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import jupytext
 import pytest
 
-from mlcourse import build, check, grade
-from mlcourse.check import REGISTRY
+from mlcourse import check
+from mlcourse.workbook import build, grade
 from mlcourse.course import ROOT
 
+REGISTRY = check.registry()
 CHECKS = sorted(REGISTRY)
 
 
@@ -23,9 +26,20 @@ def stub(*args, **kwargs):
     raise NotImplementedError("Exercise 9.9: the unsolved stub")
 
 
-def test_every_public_check_is_registered_with_its_cases():
-    public = {name for name in check.__all__ if name != "REGISTRY"}
-    assert public == set(REGISTRY)
+def test_every_public_check_is_registered_with_its_cases_in_the_module_it_is_listed_under():
+    assert set(check.MODULES) == set(REGISTRY)
+    assert all(getattr(check, name).__module__ == f"mlcourse.check.{module}" for name, module in check.MODULES.items())
+
+
+def test_an_unknown_check_name_says_which_checks_exist():
+    with pytest.raises(AttributeError, match="no check named 'acuracy'.*accuracy"):
+        check.acuracy  # noqa: B018
+
+
+def test_importing_the_checks_of_lesson_00_imports_neither_torch_nor_scikit_learn():
+    code = "import sys; from mlcourse import check; check.accuracy; check.missing_share; print(sorted({'torch', 'sklearn', 'optuna'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
 
 
 @pytest.mark.parametrize("name", CHECKS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from conftest import run_cli
-from mlcourse import doctor
+from mlcourse.workbook import doctor
 
 
 def test_doctor_passes_on_the_set_up_course():

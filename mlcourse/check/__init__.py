@@ -3,49 +3,51 @@
 Each check runs your function on several seeded inputs (edge cases included)
 and compares with a reference. Right: one ✓ line. Wrong: an AssertionError
 that says what was expected, what came back, and a hint.
+
+A check's module is imported the first time the check is used, so a notebook
+pays only for the checks it calls: lesson 00's exercises never import torch.
 """
 
-from mlcourse.check._core import REGISTRY
-from mlcourse.check.autograd import autograd_gradient, train_linear_torch
-from mlcourse.check.descent import gradient_descent, minibatches, mse_gradient
-from mlcourse.check.overfitting import choose_degree, early_stopping_epoch
-from mlcourse.check.prep import build_preprocessor, validate_batch
-from mlcourse.check.problem import baseline_score, find_leaky_feature
-from mlcourse.check.recreate import build_cnn, shuffle_features, summarize_runs
-from mlcourse.check.regression import fit_least_squares, mse, predict
-from mlcourse.check.selection import measure_model, pick_model
-from mlcourse.check.splitting import group_split, honest_cv_score
-from mlcourse.check.transfer import freeze, load_pretrained
-from mlcourse.check.tuning import make_objective, search_space
-from mlcourse.check.welcome import accuracy, missing_share
+from __future__ import annotations
 
-__all__ = [
-    "REGISTRY",
-    "accuracy",
-    "autograd_gradient",
-    "baseline_score",
-    "build_cnn",
-    "build_preprocessor",
-    "choose_degree",
-    "early_stopping_epoch",
-    "find_leaky_feature",
-    "fit_least_squares",
-    "freeze",
-    "gradient_descent",
-    "group_split",
-    "honest_cv_score",
-    "load_pretrained",
-    "make_objective",
-    "measure_model",
-    "minibatches",
-    "missing_share",
-    "mse",
-    "mse_gradient",
-    "pick_model",
-    "predict",
-    "search_space",
-    "shuffle_features",
-    "summarize_runs",
-    "train_linear_torch",
-    "validate_batch",
-]
+import importlib
+from collections.abc import Callable
+
+from mlcourse.check._core import REGISTRY, Cases
+
+# check name -> the module under mlcourse.check that defines it
+MODULES = {
+    "accuracy": "welcome", "missing_share": "welcome",
+    "baseline_score": "problem", "find_leaky_feature": "problem",
+    "fit_least_squares": "regression", "mse": "regression", "predict": "regression",
+    "gradient_descent": "descent", "minibatches": "descent", "mse_gradient": "descent",
+    "autograd_gradient": "autograd", "train_linear_torch": "autograd",
+    "build_preprocessor": "prep", "validate_batch": "prep",
+    "group_split": "splitting", "honest_cv_score": "splitting",
+    "choose_degree": "overfitting", "early_stopping_epoch": "overfitting",
+    "measure_model": "selection", "pick_model": "selection",
+    "build_cnn": "recreate", "shuffle_features": "recreate", "summarize_runs": "recreate",
+    "make_objective": "tuning", "search_space": "tuning",
+    "freeze": "transfer", "load_pretrained": "transfer",
+}
+
+__all__ = ["MODULES", "registry", *sorted(MODULES)]
+
+
+def __getattr__(name: str) -> Callable:
+    if name not in MODULES:
+        raise AttributeError(f"mlcourse.check has no check named {name!r}; the checks are: {', '.join(sorted(MODULES))}")
+    check = getattr(importlib.import_module(f"mlcourse.check.{MODULES[name]}"), name)
+    globals()[name] = check  # later look-ups skip this function
+    return check
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+def registry() -> dict[str, Cases]:
+    """Every check with the answers it must accept and reject (imports all check modules)."""
+    for module in sorted(set(MODULES.values())):
+        importlib.import_module(f"mlcourse.check.{module}")
+    return REGISTRY

@@ -122,7 +122,8 @@ def make_objective(fn) -> None:
         return float(value)
 
     good = score(X_train, y_train, X_val, y_val, GOOD, "")
-    if score(X_train, y_train, X_val, y_val, GOOD, "(again)") != good:
+    # Two unseeded runs tie on a 600-row accuracy now and then; three rarely all do.
+    if any(score(X_train, y_train, X_val, y_val, GOOD, "(again)") != good for _ in range(2)):
         fail("the same trial scored differently on a second call; expected the same score. "
              "Hint: seed the model's weights and the batches (paper.seeded, paper.train(..., seed=...)).")
     bad = score(X_train, y_train, X_val, y_val, BAD, "")

@@ -19,8 +19,9 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from mlcourse import data
-from mlcourse.build import MISSING, STALE, check as build_check
 from mlcourse.course import KERNEL_NAME, ROOT
+from mlcourse.workbook.build import MISSING, STALE
+from mlcourse.workbook.build import check as build_check
 
 MIN_FREE_GB = 1.0
 FIX_INSTALL = "run `make setup` (or `make lab`) from the course folder"

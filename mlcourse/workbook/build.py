@@ -240,10 +240,12 @@ BREAKS = {"03_gradient_descent": ("break", 15), "06_data_splitting": ("lunch", 4
 
 def mistakes_table() -> str:
     """Common mistakes per exercise, from the mistakes each check is tested against."""
-    from mlcourse.check import REGISTRY  # imports torch and scikit-learn: only when the table is made
+    from mlcourse import (
+        check,  # all the checks: torch and scikit-learn, only when the table is made
+    )
 
     lines = ["| exercise | common mistake (the check rejects it with a hint) |", "|---|---|"]
-    by_number = sorted(REGISTRY.items(), key=lambda item: tuple(map(int, item[1].exercise.split("."))))
+    by_number = sorted(check.registry().items(), key=lambda item: tuple(map(int, item[1].exercise.split("."))))
     for name, cases in by_number:
         lines += [f"| {cases.exercise} `{name}` | {mistake.__doc__.strip().splitlines()[0]} |" for mistake in cases.mistakes]
     return "\n".join(lines)

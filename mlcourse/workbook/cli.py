@@ -1,4 +1,4 @@
-"""The ``mlcourse`` command: setup, build, grade, doctor, bench, clean.
+"""The ``mlcourse`` command: setup, build, grade, gradebook, doctor, bench, data, clean.
 
 Problems a user can fix (a wrong path, a corrupt notebook, a bad marker) are
 printed as one line on stderr with exit status 2; a traceback is only for
@@ -8,6 +8,7 @@ bugs in the course itself.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -18,14 +19,14 @@ ROOT_HELP = "the course folder (default: the one this package is installed from)
 
 
 def _setup(args: argparse.Namespace) -> int:
-    from mlcourse import lab
+    from mlcourse.workbook import lab
 
     print("\n".join(lab.setup()))
     return 0
 
 
 def _build(args: argparse.Namespace) -> int:
-    from mlcourse import build
+    from mlcourse.workbook import build
 
     if args.check:
         problems = build.check(args.root)
@@ -40,17 +41,48 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from mlcourse import grade
+    from mlcourse.workbook import grade, sandbox
 
-    grades = grade.grade(args.paths, cell_timeout=args.timeout, only=args.exercise)
-    render = grade.as_json if args.json else grade.as_csv if args.csv else grade.as_table
-    print(render(grades))
+    if problem := sandbox.isolation_problem():
+        print(f"note: grading without a sandbox ({problem}); submissions run with your rights", file=sys.stderr)
+    options = grade.Options(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                            memory_mb=args.memory_mb, only=args.exercise)
+    extra = [p for p in (args.feedback,) if p is not None]
+    grades = grade.grade(args.paths, options, jobs=args.jobs, results=args.results, extra_hidden=extra)
+    return _report(grades, args)
+
+
+def _gradebook(args: argparse.Namespace) -> int:
+    from mlcourse.workbook import gradebook
+
+    return _report(gradebook.load(args.results), args)
+
+
+def _report(grades, args: argparse.Namespace) -> int:
+    from mlcourse.workbook import gradebook
+
+    if args.json:
+        print("[\n" + ",\n".join(g.to_json() for g in grades) + "\n]")
+    else:
+        print(gradebook.report(grades))
+    if args.csv:
+        args.csv.write_text(gradebook.gradebook_csv(grades), encoding="utf-8")
+        print(f"wrote the gradebook to {args.csv}", file=sys.stderr)
+    if args.feedback:
+        written = gradebook.write_feedback(grades, args.feedback)
+        print(f"wrote {len(written)} feedback reports to {args.feedback}/", file=sys.stderr)
     all_passed = all(g.results and not g.problem and all(r.passed for r in g.results) for g in grades)
     return 0 if all_passed else 1
 
 
+def _report_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--json", action="store_true", help="print every result as JSON instead of tables")
+    sub.add_argument("--csv", type=Path, metavar="FILE", help="also write the gradebook (learner x lesson) as CSV")
+    sub.add_argument("--feedback", type=Path, metavar="DIR", help="also write one Markdown report per learner into DIR")
+
+
 def _doctor(args: argparse.Namespace) -> int:
-    from mlcourse import doctor
+    from mlcourse.workbook import doctor
 
     verdicts = doctor.run()
     print(doctor.report(verdicts))
@@ -58,7 +90,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from mlcourse import bench
+    from mlcourse.workbook import bench
 
     paths = args.paths or bench.default_notebooks()
     if not paths:
@@ -76,7 +108,7 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from mlcourse import build
+    from mlcourse.workbook import build
 
     messages = build.clean(args.root)
     print("\n".join(messages) if messages else "removed the generated notebooks")
@@ -96,14 +128,21 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--root", type=Path, default=ROOT, help=ROOT_HELP)
     sub.set_defaults(run=_build)
 
-    sub = commands.add_parser("grade", help="run exercise notebooks and score their check cells")
+    sub = commands.add_parser("grade", help="grade submissions: a notebook, or a folder of them (a folder per learner)")
     sub.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a notebook, or a folder of them")
+    sub.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (default: the cores)")
+    sub.add_argument("--results", type=Path, metavar="DIR", help="also write one JSON result per submission into DIR")
     sub.add_argument("--exercise", metavar="N.M", help="grade only this exercise, e.g. 0.1")
     sub.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell (default 60)")
-    formats = sub.add_mutually_exclusive_group()
-    formats.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    formats.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    sub.add_argument("--notebook-timeout", type=float, default=300.0, help="seconds allowed per notebook (default 300)")
+    sub.add_argument("--memory-mb", type=int, default=2048, help="memory a submission may use (default 2048)")
+    _report_options(sub)
     sub.set_defaults(run=_grade)
+
+    sub = commands.add_parser("gradebook", help="merge the JSON results of `grade --results` into a class's gradebook")
+    sub.add_argument("results", type=Path, metavar="DIR", help="a folder of results (*.json)")
+    _report_options(sub)
+    sub.set_defaults(run=_gradebook)
 
     sub = commands.add_parser("doctor", help="check that this machine is ready for the course")
     sub.set_defaults(run=_doctor)

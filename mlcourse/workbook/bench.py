@@ -11,9 +11,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from mlcourse import notebooks
 from mlcourse.course import ROOT
-from mlcourse.tables import markdown_table
+from mlcourse.workbook import notebooks
+from mlcourse.workbook.tables import markdown_table
 
 
 def default_notebooks(root: Path = ROOT) -> list[Path]:
