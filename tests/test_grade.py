@@ -189,6 +189,7 @@ def test_the_batch_carries_on_and_leaves_nothing_running(tampered):
 def small_class(built, tmp_path_factory):
     folder = tmp_path_factory.mktemp("class")
     make_class(folder, built, learners=3, stems=["00_welcome", "03_gradient_descent"])
+    (folder / "learner-02" / "03_gradient_descent.ipynb").unlink()  # not handed in
     return folder
 
 
@@ -199,9 +200,10 @@ def test_grade_a_class_writes_results_a_gradebook_and_feedback(small_class, tmp_
     assert cli.returncode == 1, cli.stderr  # some learners have exercises left
     rows = {row["learner"]: row for row in csv.DictReader(table.open())}
     assert rows["learner-00"] == {"learner": "learner-00", "00_welcome": "2/2", "03_gradient_descent": "3/3", "handed in": "5/5"}
-    assert rows["learner-01"]["00_welcome"] == "1/2" and rows["learner-01"]["03_gradient_descent"] == "2/3"
+    assert rows["learner-01"]["00_welcome"] == "2/2" and rows["learner-01"]["03_gradient_descent"] == "2/3"
+    assert rows["learner-02"]["03_gradient_descent"] == "missing" and rows["learner-02"]["handed in"] == "2/2"
     assert "## Gradebook" in cli.stdout and "what to re-teach" in cli.stdout and "not written yet" in cli.stdout
-    assert len(list(results.glob("*.json"))) == 6
+    assert len(list(results.glob("*.json"))) == 5
     report = (feedback / "learner-01.md").read_text()
     assert report.startswith("# Feedback for learner-01") and "FAIL" in report and "PASS" in report
     merged = run_cli("gradebook", str(results))  # the same gradebook from the results alone, as after a distributed run

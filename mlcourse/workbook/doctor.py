@@ -41,7 +41,7 @@ def python_version() -> Verdict:
     return Verdict("Python", ok, version, "" if ok else "install Python 3.11 and run `make distclean lab`")
 
 
-IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml"}
+IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml", "pytest-xdist": "xdist"}
 
 
 def dependencies() -> Verdict:

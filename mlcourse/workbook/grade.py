@@ -34,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 import psutil
-from jupyter_client import KernelManager
+from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from tqdm.auto import tqdm
 
@@ -223,12 +223,12 @@ class _Specs(KernelSpecManager):
         return self.spec
 
 
-def _kernel_manager(workdir: Path, hidden: list[Path], options: Options) -> KernelManager:
+def _kernel_manager(workdir: Path, hidden: list[Path], options: Options) -> AsyncKernelManager:
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     argv = sandbox.kernel_argv(workdir, hidden, sandbox.Limits(memory_mb=options.memory_mb), kernel, options.namespaces)
     spec = KernelSpec(argv=argv, display_name="graded submission", language="python")
     # Unix sockets in the scratch folder: they reach a kernel whose network namespace has no route out.
-    return KernelManager(kernel_name="graded", kernel_spec_manager=_Specs(spec), transport="ipc",
+    return AsyncKernelManager(kernel_name="graded", kernel_spec_manager=_Specs(spec), transport="ipc",
                          ip=str(workdir / "kernel"), connection_file=str(workdir / "kernel.json"))
 
 
@@ -363,13 +363,18 @@ def _in_worker(submission: Submission, options: Options, hidden: list[Path], out
     return grade
 
 
-def _kill_tree(pid: int) -> None:
+def _kill_tree(pid: int, itself: bool = True) -> None:
+    """Kill ``pid``'s descendants (and ``pid`` itself unless told not to)."""
     try:
         parent = psutil.Process(pid)
-        for process in [*parent.children(recursive=True), parent]:
-            process.kill()
+        processes = [*parent.children(recursive=True), *([parent] if itself else [])]
     except psutil.Error:
-        pass
+        return
+    for process in processes:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -383,7 +388,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--options", default="{}")
     parser.add_argument("--hide", type=Path, action="append", default=[])
     args = parser.parse_args(argv)
-    grade = grade_notebook(args.notebook, Options(**json.loads(args.options)), args.learner, args.hide)
+    try:
+        grade = grade_notebook(args.notebook, Options(**json.loads(args.options)), args.learner, args.hide)
+    finally:
+        _kill_tree(os.getpid(), itself=False)  # a kernel that outlived its notebook, and all it started
     temporary = args.out.with_suffix(".tmp")
     temporary.write_text(grade.to_json(), encoding="utf-8")
     os.replace(temporary, args.out)

@@ -74,7 +74,7 @@ class PeakMemory(threading.Thread):
             try:
                 total += child.memory_info().rss
                 self.peak_bytes = max(self.peak_bytes, _high_water_mark(child.pid))
-            except psutil.Error:
+            except (psutil.Error, OSError):  # it ended between listing and reading
                 continue
         self.peak_bytes = max(self.peak_bytes, total)
 
