@@ -35,8 +35,10 @@ lab: build
 	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/index.ipynb \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
+# One worker per core (pytest-xdist), each notebook kept whole on one worker; one BLAS/OpenMP
+# thread per worker, so two workers never fight over the same two cores.
 test: build
-	$(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests lessons solutions
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests lessons solutions
 
 bench: build
 	$(BIN)/mlcourse bench

@@ -93,6 +93,7 @@ class NotebookGrade:
     results: list[Result] = field(default_factory=list)
     problem: str | None = None
     seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)  # other cells that raised: why a check may say "not defined"
 
     @property
     def passed(self) -> int:
@@ -256,6 +257,9 @@ def grade_notebook(path: Path, options: Options | None = None, learner: str = ""
                             protected=frozenset(at for at in where.values() if isinstance(at, int)),
                             keep=lambda line: line == token)
     grade.problem, grade.seconds = run.problem, round(run.seconds, 2)
+    checks = {at for at in where.values() if isinstance(at, int)}
+    grade.errors = [f"cell {i + 1}: {error}" for i, cell in enumerate(run.nb.cells)
+                    if i not in checks and cell.cell_type == "code" and (error := notebooks.cell_error(cell))]
     grade.results = [_verdict(run.nb.cells[at], e, token, run.problem) if isinstance(at := where[e.number], int)
                      else _missing(e, at) for e in expected]
     return grade

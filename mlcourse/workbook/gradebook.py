@@ -122,7 +122,8 @@ def details_table(grades: list[NotebookGrade]) -> str:
             rows.append([g.notebook, "", "", "ERROR", g.problem])
     table = markdown_table(["notebook", "exercise", "title", "result", "message"], rows)
     scores = "\n".join(f"score {g.score}  {g.notebook}" for g in grades)
-    return f"{table}\n\n{scores}"
+    errors = [f"  {g.notebook}, {error}" for g in grades for error in g.errors]
+    return f"{table}\n\n{scores}" + ("\n\nOther cells that raised an error:\n" + "\n".join(errors) if errors else "")
 
 
 def feedback(learner: str, grades: list[NotebookGrade]) -> str:
@@ -136,6 +137,9 @@ def feedback(learner: str, grades: list[NotebookGrade]) -> str:
         lines.append(markdown_table(["exercise", "function", "verdict", "what the check said"],
                                     [[r.number, f"`{r.title}`", "PASS" if r.passed else "FAIL", r.message] for r in g.results]))
         lines.append("")
+        if g.errors:
+            lines += ["Other cells that raised an error (counting every cell from the top):", "",
+                      *(f"- {error}" for error in g.errors), ""]
     return "\n".join(lines)
 
 

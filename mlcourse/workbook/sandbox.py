@@ -167,9 +167,11 @@ def _apply_limits(limits: Limits) -> None:
 
 
 def _environment(workdir: Path) -> dict[str, str]:
-    """Every tool's home and cache inside the scratch folder (the rest is read-only)."""
+    """Every tool's home and cache inside the scratch folder (the rest is read-only), one thread per kernel."""
     env = dict(os.environ, HOME=str(workdir), TMPDIR=str(workdir / "tmp"), MPLCONFIGDIR=str(workdir / ".matplotlib"),
                IPYTHONDIR=str(workdir / ".ipython"), XDG_CACHE_HOME=str(workdir / ".cache"), PYTHONDONTWRITEBYTECODE="1")
+    # One thread each: submissions are graded side by side, one per core, and timing checks need a quiet core.
+    env |= {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     (workdir / "tmp").mkdir(exist_ok=True)
     return env
 
