@@ -267,7 +267,7 @@ def grade_notebook(path: Path, options: Options | None = None, learner: str = ""
 
 def _hideable(folders: list[Path]) -> list[Path]:
     """Folders a kernel may not even read (other learners' work), except those holding the course itself."""
-    needed = [ROOT.resolve(), Path(sys.prefix).resolve()]
+    needed = [ROOT.resolve(), Path(sys.prefix).resolve(), Path(tempfile.gettempdir()).resolve()]  # the scratch folders
     return sorted({f for f in folders if not any(n == f or f in n.parents for n in needed)})
 
 
