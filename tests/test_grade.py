@@ -301,3 +301,18 @@ def test_an_exercise_number_that_does_not_exist_is_a_clear_error(built):
 def test_gradebook_of_an_empty_folder_is_a_clear_error(tmp_path):
     result = run_cli("gradebook", str(tmp_path))
     assert result.returncode == 2 and "no results" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_without_namespaces_the_limits_still_hold(built, tmp_path):
+    """Where Linux namespaces are not available (macOS, WSL 1), the grader falls back to limits alone."""
+    solution = notebook(built, "solutions", LESSON)
+    answer = check_cell(solution, "0.1") - 1
+    greedy = nbformat.from_dict(json.loads(json.dumps(solution)))
+    greedy.cells[answer].source = _accuracy_doing("bytearray(8 * 2**30)")
+    for learner, nb in (("honest", solution), ("greedy", greedy)):
+        (tmp_path / learner).mkdir()
+        nbformat.write(nb, tmp_path / learner / f"{LESSON}.ipynb")
+    options = grade.Options(cell_timeout=6, notebook_timeout=60, namespaces=False)
+    results = {g.learner: g for g in grade.grade([tmp_path], options, jobs=2)}
+    assert results["honest"].score == "2/2"
+    assert results["greedy"].score == "1/2" and "MemoryError" in results["greedy"].results[0].message

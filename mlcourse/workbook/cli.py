@@ -47,8 +47,8 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"note: grading without a sandbox ({problem}); submissions run with your rights", file=sys.stderr)
     options = grade.Options(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
                             memory_mb=args.memory_mb, only=args.exercise)
-    extra = [p for p in (args.feedback,) if p is not None]
-    grades = grade.grade(args.paths, options, jobs=args.jobs, results=args.results, extra_hidden=extra)
+    hidden = [args.feedback] if args.feedback else []
+    grades = grade.grade(args.paths, options, jobs=args.jobs, results=args.results, extra_hidden=hidden)
     return _report(grades, args)
 
 
@@ -135,7 +135,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--exercise", metavar="N.M", help="grade only this exercise, e.g. 0.1")
     sub.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell (default 60)")
     sub.add_argument("--notebook-timeout", type=float, default=300.0, help="seconds allowed per notebook (default 300)")
-    sub.add_argument("--memory-mb", type=int, default=2048, help="memory a submission may use (default 2048)")
+    sub.add_argument("--memory-mb", type=int, default=2048, help="memory in MB a submission may use (default 2048)")
     _report_options(sub)
     sub.set_defaults(run=_grade)
 

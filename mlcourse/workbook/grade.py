@@ -230,7 +230,7 @@ def _kernel_manager(workdir: Path, hidden: list[Path], options: Options) -> Asyn
     spec = KernelSpec(argv=argv, display_name="graded submission", language="python")
     # Unix sockets in the scratch folder: they reach a kernel whose network namespace has no route out.
     return AsyncKernelManager(kernel_name="graded", kernel_spec_manager=_Specs(spec), transport="ipc",
-                         ip=str(workdir / "kernel"), connection_file=str(workdir / "kernel.json"))
+                              ip=str(workdir / "kernel"), connection_file=str(workdir / "kernel.json"))
 
 
 def grade_notebook(path: Path, options: Options | None = None, learner: str = "", hidden: list[Path] | None = None
@@ -249,15 +249,14 @@ def grade_notebook(path: Path, options: Options | None = None, learner: str = ""
         expected = tuple(e for e in expected if e.number == options.only)
     token = f"mlcourse-graded-{secrets.token_hex(12)}"
     graded_nb, where = restore(nb, expected, token)
+    checks = frozenset(at for at in where.values() if isinstance(at, int))
     hidden = hidden if hidden is not None else _hideable([Path(path).resolve().parent])
     with tempfile.TemporaryDirectory(prefix="mlgrade-", ignore_cleanup_errors=True) as scratch:
         workdir = Path(scratch)
         run = notebooks.run(graded_nb, workdir, options.cell_timeout, notebook_timeout=options.notebook_timeout,
                             kernel_manager=_kernel_manager(workdir, hidden, options), output_limit=options.output_limit,
-                            protected=frozenset(at for at in where.values() if isinstance(at, int)),
-                            keep=lambda line: line == token)
+                            protected=checks, keep=lambda line: line == token)
     grade.problem, grade.seconds = run.problem, round(run.seconds, 2)
-    checks = {at for at in where.values() if isinstance(at, int)}
     grade.errors = [f"cell {i + 1}: {error}" for i, cell in enumerate(run.nb.cells)
                     if i not in checks and cell.cell_type == "code" and (error := notebooks.cell_error(cell))]
     grade.results = [_verdict(run.nb.cells[at], e, token, run.problem) if isinstance(at := where[e.number], int)
