@@ -12,7 +12,12 @@ import csv
 import hashlib
 import json
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import nbformat
 import psutil
@@ -21,7 +26,7 @@ from classroom import check_cell, half_done, make_class, notebook, with_cell
 from conftest import run_cli
 
 from mlcourse.course import ROOT
-from mlcourse.workbook import grade, gradebook, sandbox
+from mlcourse.workbook import grade, gradebook, review, sandbox
 
 NAMESPACES = sandbox.isolation_problem() is None
 needs_namespaces = pytest.mark.skipif(not NAMESPACES, reason=f"no sandbox here: {sandbox.isolation_problem()}")
@@ -74,6 +79,9 @@ def _tampered(built, tmp_path):
         "ignores_interrupt": with_cell(solution, answer, "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
                                                          "    except KeyboardInterrupt:\n        pass"),
         "exits": with_cell(solution, answer, "import os\nos._exit(0)"),
+        "fills_disk": with_cell(solution, 0, "import glob, time\n[scratch] = glob.glob('/tmp/mlgrade-*')\n"
+                                             "for i in range(40):\n    open(f'{scratch}/f{i}', 'wb').write(bytes(2**20))\n"
+                                             "time.sleep(5)"),
         "kills": with_cell(solution, 0, "import os, signal\nfor target in (-1, 0):\n    try:\n"
                                         "        os.kill(target, signal.SIGKILL)\n    except OSError:\n        pass"),
     }
@@ -129,6 +137,26 @@ def test_checks_reassigned_or_replaced_in_the_notebook_do_not_count(tampered, le
         assert all("is not written yet" in m for m in messages.values())
 
 
+@pytest.mark.parametrize(("code", "flag"), [
+    ("import sys\ndef accuracy(a, b):\n    return sys._getframe(2).f_locals['expected']", "reads the caller's stack frame"),
+    ("get_ipython().events.register('pre_run_cell', print)", "calls get_ipython()"),
+    ("import numpy as np\nnp.allclose = lambda *a, **k: True", "replaces np.allclose"),
+    ("import sys\nsys.meta_path.insert(0, object())", "installs an import hook"),
+    ("import sys\nsys.path.insert(0, '.')", "changes where modules are imported from"),
+    ("import importlib\nimportlib.import_module = print", "replaces importlib.import_module"),
+    ("%time x = 1\nexec('x = 2')", "calls exec()"),
+], ids=["frame", "ipython-hook", "patched-numpy", "import-hook", "shadowing-path", "fake-import", "exec"])
+def test_code_that_could_defeat_an_in_kernel_check_is_flagged_for_review(code, flag):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    assert any(flag in found for found in review.flags(nb)), review.flags(nb)
+
+
+def test_honest_work_and_every_tampered_check_are_told_apart_in_the_flags(tampered):
+    assert tampered["grades"]["victim"].flags == [] and tampered["grades"]["edited"].flags == []
+    assert any("replaces check.accuracy" in f for f in tampered["grades"]["reassigned"].flags)
+    assert any("get_ipython" in f for f in tampered["grades"]["hidden_error"].flags)
+
+
 @pytest.mark.parametrize("learner", ["imported", "imported_module"])
 def test_a_function_taken_from_mlcourse_fails_with_a_message_that_says_so(tampered, learner):
     marks, messages, _ = verdicts(tampered, learner)
@@ -179,8 +207,27 @@ def test_a_notebook_that_exits_or_kills_fails_its_own_grade_and_nothing_else(tam
     assert not any(passed for _, passed in marks) and "kernel died" in (g.problem or ""), (messages, g.problem)
 
 
+@needs_namespaces
+def test_writing_past_the_disk_cap_stops_the_kernel(tampered):
+    marks, _, g = verdicts(tampered, "fills_disk")
+    assert marks == [("0.1", False), ("0.2", False)] and "grader's disk" in g.problem
+
+
+@needs_namespaces
+def test_a_kernel_sees_no_other_submissions_scratch_folder(tmp_path):
+    """Another kernel's connection file would let a submission run code in it, and so change its grade."""
+    mine, other = (Path(tempfile.mkdtemp(prefix="mlgrade-")) for _ in range(2))
+    (other / "kernel.json").write_text("{}")
+    look = f"import glob; print(sorted(glob.glob('{tempfile.gettempdir()}/mlgrade-*')))"
+    argv = sandbox.kernel_argv(mine, [], sandbox.Limits(), [sys.executable, "-c", look], namespaces=True)
+    seen = subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip()
+    assert seen == str([str(mine)])
+    for folder in (mine, other):
+        shutil.rmtree(folder)
+
+
 def test_the_batch_carries_on_and_leaves_nothing_running(tampered):
-    assert len(tampered["grades"]) == 18 and tampered["grades"]["victim"].score == "2/2"
+    assert len(tampered["grades"]) == 19 and tampered["grades"]["victim"].score == "2/2"
     assert not tampered["leftovers"], [p.info["cmdline"] for p in tampered["leftovers"]]
 
 

@@ -31,7 +31,7 @@ def every_lesson(built, tmp_path_factory):
 @pytest.mark.parametrize("stem", STEMS)
 def test_the_solution_gets_full_marks_out_of_the_lessons_exercises(every_lesson, stem):
     solved = every_lesson[("solutions", stem)]
-    assert solved.lesson == stem and solved.problem is None and solved.errors == []
+    assert solved.lesson == stem and solved.problem is None and solved.errors == [] and solved.flags == []
     assert solved.results and all(r.passed for r in solved.results), solved.results
     assert [r.number for r in solved.results] == [e.number for e in grade.lesson_exercises(stem)]
     assert all(r.message.startswith("✓ ") and "mlcourse-graded" not in r.message for r in solved.results)

@@ -11,6 +11,8 @@ How one submission is graded, and why:
    each check cell, which imports the checks afresh (see :mod:`graded`),
    refuses a function the notebook did not define, and prints a secret token
    only when the check passed: a cell that merely looks green does not count.
+   Code that rewrites the interpreter itself can beat any check that runs in
+   its process, so :mod:`review` flags such code for the instructor.
 3. **The submission runs in a sandbox** (:mod:`sandbox`): a scratch folder of
    its own, a read-only course, no network, limits on memory, time and output.
 4. **One submission, one JSON result**: ``mlcourse grade NB --results DIR``
@@ -40,12 +42,15 @@ from tqdm.auto import tqdm
 
 from mlcourse.course import LESSONS, ROOT
 from mlcourse.errors import CourseError
-from mlcourse.workbook import graded, notebooks, sandbox
+from mlcourse.workbook import graded, notebooks, review, sandbox
 
 EXERCISE_HEADING = re.compile(r"\*\*Exercise\s+(\d+\.\d+)\*\*")
 CHECK_CALL = re.compile(r"^\s*check\.(\w+)\(", re.MULTILINE)
 LESSON_STEM = re.compile(r"\d\d_[a-z0-9_]+")
 SKIPPED_FOLDERS = {".ipynb_checkpoints", "backups", ".venv"}
+# In the sandbox the kernel works in a private, size-capped temp folder; the scratch folder on the
+# grader's disk holds only its sockets and connection file, so anything past this is an attack.
+SCRATCH_DISK_LIMIT = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ class NotebookGrade:
     problem: str | None = None
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # other cells that raised: why a check may say "not defined"
+    flags: list[str] = field(default_factory=list)  # code no check can stop from inside the kernel: review by hand
 
     @property
     def passed(self) -> int:
@@ -250,12 +256,14 @@ def grade_notebook(path: Path, options: Options | None = None, learner: str = ""
     token = f"mlcourse-graded-{secrets.token_hex(12)}"
     graded_nb, where = restore(nb, expected, token)
     checks = frozenset(at for at in where.values() if isinstance(at, int))
+    grade.flags = review.flags(nb, skip=checks)
     hidden = hidden if hidden is not None else _hideable([Path(path).resolve().parent])
     with tempfile.TemporaryDirectory(prefix="mlgrade-", ignore_cleanup_errors=True) as scratch:
         workdir = Path(scratch)
         run = notebooks.run(graded_nb, workdir, options.cell_timeout, notebook_timeout=options.notebook_timeout,
                             kernel_manager=_kernel_manager(workdir, hidden, options), output_limit=options.output_limit,
-                            protected=checks, keep=lambda line: line == token)
+                            protected=checks, keep=lambda line: line == token,
+                            folder_limit=(workdir, SCRATCH_DISK_LIMIT) if options.namespaces else None)
     grade.problem, grade.seconds = run.problem, round(run.seconds, 2)
     grade.errors = [f"cell {i + 1}: {error}" for i, cell in enumerate(run.nb.cells)
                     if i not in checks and cell.cell_type == "code" and (error := notebooks.cell_error(cell))]
@@ -331,7 +339,8 @@ def grade(paths: list[Path], options: Options | None = None, jobs: int = 1, resu
     with tempfile.TemporaryDirectory(prefix="mlgrade-results-") as scratch:
         out = Path(results) if results is not None else Path(scratch)
         out.mkdir(parents=True, exist_ok=True)
-        hidden = _hideable(roots + [out.resolve(), *(p.resolve() for p in extra_hidden or [])])
+        # the folders named, and the folders they sit in: a class graded a learner at a time stays out of sight too
+        hidden = _hideable(roots + [r.parent for r in roots] + [out.resolve(), *(p.resolve() for p in extra_hidden or [])])
         work = lambda s: _in_worker(s, options, hidden, out)  # noqa: E731
         if len(submissions) == 1:
             grades = [work(submissions[0])]

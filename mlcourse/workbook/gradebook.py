@@ -108,6 +108,11 @@ def exercise_summary(grades: list[NotebookGrade]) -> str:
     return markdown_table(["exercise", "function", "passed", "most frequent failure (what to re-teach)"], rows)
 
 
+def flagged(grades: list[NotebookGrade]) -> list[str]:
+    """Submissions whose code could defeat an in-kernel check, one line each: for review by hand."""
+    return [f"{g.learner} {g.lesson or g.notebook}: {'; '.join(g.flags)}" for g in grades if g.flags]
+
+
 def problems(grades: list[NotebookGrade]) -> list[str]:
     """Submissions the grader could not grade in full, one line each."""
     return [f"{g.notebook}: {g.problem}" for g in grades if g.problem]
@@ -123,7 +128,10 @@ def details_table(grades: list[NotebookGrade]) -> str:
     table = markdown_table(["notebook", "exercise", "title", "result", "message"], rows)
     scores = "\n".join(f"score {g.score}  {g.notebook}" for g in grades)
     errors = [f"  {g.notebook}, {error}" for g in grades for error in g.errors]
-    return f"{table}\n\n{scores}" + ("\n\nOther cells that raised an error:\n" + "\n".join(errors) if errors else "")
+    notes = "\n\nOther cells that raised an error:\n" + "\n".join(errors) if errors else ""
+    if suspicious := flagged(grades):
+        notes += "\n\nFor review by hand (code that could defeat a check):\n" + "\n".join(f"  {line}" for line in suspicious)
+    return f"{table}\n\n{scores}{notes}"
 
 
 def feedback(learner: str, grades: list[NotebookGrade]) -> str:
@@ -134,6 +142,9 @@ def feedback(learner: str, grades: list[NotebookGrade]) -> str:
         lines += [f"## {g.lesson or Path(g.notebook).name}: {g.score}", "", f"Notebook: `{g.notebook}`", ""]
         if g.problem:
             lines += [f"**Note**: {g.problem}", ""]
+        if g.flags:
+            lines += ["**For review**: this notebook holds code that could change how its checks run: "
+                      + "; ".join(g.flags) + ". Your instructor will look at it.", ""]
         lines.append(markdown_table(["exercise", "function", "verdict", "what the check said"],
                                     [[r.number, f"`{r.title}`", "PASS" if r.passed else "FAIL", r.message] for r in g.results]))
         lines.append("")
@@ -162,4 +173,7 @@ def report(grades: list[NotebookGrade]) -> str:
         parts = ["## Gradebook", "", gradebook_table(grades), "", "## Exercises", "", exercise_summary(grades)]
         if trouble := problems(grades):
             parts += ["", "## Not graded in full", "", *(f"- {line}" for line in trouble)]
+        if suspicious := flagged(grades):
+            parts += ["", "## Review by hand (code that could defeat a check; the scores above stand)", "",
+                      *(f"- {line}" for line in suspicious)]
     return "\n".join(parts)

@@ -118,9 +118,11 @@ class Watchdog(threading.Thread):
     kernel and every later cell counts as not run, instead of waiting for ever.
     """
 
-    def __init__(self, client: NotebookClient, cell_timeout: float, notebook_timeout: float | None, grace: float = 5.0):
+    def __init__(self, client: NotebookClient, cell_timeout: float, notebook_timeout: float | None, grace: float = 5.0,
+                 folder_limit: tuple[Path, int] | None = None):
         super().__init__(daemon=True)
         self.client, self.cell_timeout, self.notebook_timeout, self.grace = client, cell_timeout, notebook_timeout, grace
+        self.folder_limit = folder_limit  # a folder on the host's disk, and the bytes the kernel may write there
         self.cell_started: float | None = None
         self.interrupted = False
         self.killed: str | None = None  # why the kernel was killed, when it was
@@ -139,11 +141,22 @@ class Watchdog(threading.Thread):
             except (ProcessLookupError, PermissionError):
                 pass
 
+    def _folder_too_big(self) -> bool:
+        if self.folder_limit is None:
+            return False
+        folder, limit = self.folder_limit
+        try:
+            return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) > limit
+        except OSError:  # a file vanished while counting
+            return False
+
     def run(self) -> None:
-        started = time.monotonic()
+        started, ticks = time.monotonic(), 0
         while not self._stop_event.wait(0.2):
-            now, cell = time.monotonic(), self.cell_started
-            if self.notebook_timeout is not None and now - started > self.notebook_timeout:
+            now, cell, ticks = time.monotonic(), self.cell_started, ticks + 1
+            if ticks % 5 == 0 and self._folder_too_big():
+                self.killed = f"stopped: it wrote more than {self.folder_limit[1] // 2**20} MB to the grader's disk"
+            elif self.notebook_timeout is not None and now - started > self.notebook_timeout:
                 self.killed = f"stopped: the notebook ran past its {self.notebook_timeout:g} s limit"
             elif cell is not None and now - cell > self.cell_timeout + self.grace and self.interrupted:
                 self.killed = f"stopped: a cell ran past {self.cell_timeout:g} s and ignored the interrupt"
@@ -196,7 +209,7 @@ class CappedClient(NotebookClient):
 
 def run(nb: nbformat.NotebookNode, cwd: Path, cell_timeout: float = 60.0, *, notebook_timeout: float | None = None,
         kernel_manager=None, output_limit: int | None = None, protected: frozenset[int] = frozenset(),
-        keep: Callable[[str], bool] = lambda line: False) -> Run:
+        keep: Callable[[str], bool] = lambda line: False, folder_limit: tuple[Path, int] | None = None) -> Run:
     """Run every cell of ``nb`` in a fresh kernel started in ``cwd``.
 
     Errors in cells are recorded in their outputs and execution carries on; the
@@ -206,7 +219,7 @@ def run(nb: nbformat.NotebookNode, cwd: Path, cell_timeout: float = 60.0, *, not
     options = {"km": kernel_manager} if kernel_manager is not None else {"kernel_name": kernel_name(nb)}
     client = CappedClient(nb, output_limit, protected, keep, timeout=None, allow_errors=True,
                           resources={"metadata": {"path": str(cwd)}}, **options)
-    watchdog, sampler = Watchdog(client, cell_timeout, notebook_timeout), PeakMemory()
+    watchdog, sampler = Watchdog(client, cell_timeout, notebook_timeout, folder_limit=folder_limit), PeakMemory()
     sampler.start()
     watchdog.start()
     started, problem = time.perf_counter(), None

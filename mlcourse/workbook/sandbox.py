@@ -47,6 +47,7 @@ VIRTUAL_FILESYSTEMS = {
     "proc", "sysfs", "devtmpfs", "devpts", "mqueue", "cgroup", "cgroup2", "securityfs", "debugfs", "tracefs",
     "pstore", "bpf", "fusectl", "configfs", "hugetlbfs", "binfmt_misc", "autofs", "efivarfs", "rpc_pipefs", "nsfs",
 }
+PRIVATE_TMP_MB = 256  # the kernel's own temp folder and home, in memory: a disk-filling loop fills only this
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE, MS_RELATIME = 1024, 2048, 4096, 16384, 1 << 18, 1 << 21
 # Options a remount inside a user namespace must repeat: the kernel refuses to clear them.
@@ -128,17 +129,30 @@ def _mounts() -> list[tuple[str, str, set[str]]]:
     return found
 
 
-def _lock_down_files(workdir: Path, hidden: list[Path]) -> None:
-    """Everything read-only but ``workdir``; ``hidden`` folders replaced by empty ones."""
+def _lock_down_files(workdir: Path, hidden: list[Path]) -> Path:
+    """Everything read-only but the kernel's own folders; other submissions out of sight.
+
+    The temp folder that holds every submission's scratch folder is replaced by
+    a small private one (so no kernel can reach another's connection file or
+    sockets), with only this kernel's scratch folder bound back in. Returns the
+    kernel's home: a folder on that size-capped temp file system.
+    """
     _libc_mount(None, "/", None, MS_REC | MS_PRIVATE)
-    _libc_mount(str(workdir), str(workdir), None, MS_BIND)  # its own mount, so it stays writable
+    kept = os.open(workdir, os.O_PATH | os.O_DIRECTORY)
+    _libc_mount("tmpfs", str(workdir.parent), "tmpfs", MS_NOSUID | MS_NODEV, f"size={PRIVATE_TMP_MB}m,mode=1777")
+    workdir.mkdir(parents=True)
+    _libc_mount(f"/proc/self/fd/{kept}", str(workdir), None, MS_BIND)
+    os.close(kept)
+    home = workdir.parent / "home"
+    home.mkdir()
     for folder in hidden:
         if folder.is_dir():
             _libc_mount("tmpfs", str(folder), "tmpfs", MS_NOSUID | MS_NODEV, "size=16k,mode=0555")
     if Path("/dev/shm").is_dir():
         _libc_mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m")
+    writable = {str(workdir), str(workdir.parent), "/dev/shm"}
     for point, fstype, options in _mounts():
-        if fstype in VIRTUAL_FILESYSTEMS or point in {str(workdir), "/dev/shm"} or "ro" in options:
+        if fstype in VIRTUAL_FILESYSTEMS or point in writable or "ro" in options:
             continue
         flags = MS_REMOUNT | MS_BIND | MS_RDONLY
         flags |= sum(bit for option, bit in LOCKED_OPTIONS.items() if option in options)
@@ -148,6 +162,7 @@ def _lock_down_files(workdir: Path, hidden: list[Path]) -> None:
             if not Path(point).exists():  # overmounted or gone: nothing reachable to protect
                 continue
             raise
+    return home
 
 
 def _loopback_up() -> None:
@@ -166,13 +181,13 @@ def _apply_limits(limits: Limits) -> None:
             pass
 
 
-def _environment(workdir: Path) -> dict[str, str]:
-    """Every tool's home and cache inside the scratch folder (the rest is read-only), one thread per kernel."""
-    env = dict(os.environ, HOME=str(workdir), TMPDIR=str(workdir / "tmp"), MPLCONFIGDIR=str(workdir / ".matplotlib"),
-               IPYTHONDIR=str(workdir / ".ipython"), XDG_CACHE_HOME=str(workdir / ".cache"), PYTHONDONTWRITEBYTECODE="1")
+def _environment(home: Path) -> dict[str, str]:
+    """Every tool's home and cache in the kernel's home (the rest is read-only), one thread per kernel."""
+    env = dict(os.environ, HOME=str(home), TMPDIR=str(home / "tmp"), MPLCONFIGDIR=str(home / ".matplotlib"),
+               IPYTHONDIR=str(home / ".ipython"), XDG_CACHE_HOME=str(home / ".cache"), PYTHONDONTWRITEBYTECODE="1")
     # One thread each: submissions are graded side by side, one per core, and timing checks need a quiet core.
     env |= {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    (workdir / "tmp").mkdir(exist_ok=True)
+    (home / "tmp").mkdir(exist_ok=True)
     return env
 
 
@@ -186,13 +201,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    env = _environment(args.workdir)
+    home = args.workdir
     if args.namespaces:
-        _lock_down_files(args.workdir.resolve(), [p.resolve() for p in args.hide])
+        home = _lock_down_files(args.workdir.resolve(), [p.resolve() for p in args.hide])
         _loopback_up()
         command = [shutil.which("setpriv"), *SETPRIV, "--", *command]  # no capability survives the exec
+    env = _environment(home)
     _apply_limits(Limits(args.memory_mb, args.file_mb))
-    os.chdir(args.workdir)
+    os.chdir(home)
     os.execvpe(command[0], command, env)
 
 
