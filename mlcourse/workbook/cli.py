@@ -44,7 +44,8 @@ def _grade(args: argparse.Namespace) -> int:
     from mlcourse.workbook import grade, sandbox
 
     if problem := sandbox.isolation_problem():
-        print(f"note: grading without a sandbox ({problem}); submissions run with your rights", file=sys.stderr)
+        rights = "root's: they could change or stop anything" if os.geteuid() == 0 else "yours"
+        print(f"note: grading without a sandbox ({problem}); submissions run with {rights}", file=sys.stderr)
     options = grade.Options(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
                             memory_mb=args.memory_mb, only=args.exercise)
     hidden = [args.feedback] if args.feedback else []

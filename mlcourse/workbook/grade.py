@@ -258,7 +258,7 @@ def grade_notebook(path: Path, options: Options | None = None, learner: str = ""
     checks = frozenset(at for at in where.values() if isinstance(at, int))
     grade.flags = review.flags(nb, skip=checks)
     hidden = hidden if hidden is not None else _hideable([Path(path).resolve().parent])
-    with tempfile.TemporaryDirectory(prefix="mlgrade-", ignore_cleanup_errors=True) as scratch:
+    with tempfile.TemporaryDirectory(prefix="mlgrade-", dir=sandbox.scratch_root(), ignore_cleanup_errors=True) as scratch:
         workdir = Path(scratch)
         run = notebooks.run(graded_nb, workdir, options.cell_timeout, notebook_timeout=options.notebook_timeout,
                             kernel_manager=_kernel_manager(workdir, hidden, options), output_limit=options.output_limit,
@@ -274,7 +274,7 @@ def grade_notebook(path: Path, options: Options | None = None, learner: str = ""
 
 def _hideable(folders: list[Path]) -> list[Path]:
     """Folders a kernel may not even read (other learners' work), except those holding the course itself."""
-    needed = [ROOT.resolve(), Path(sys.prefix).resolve(), Path(tempfile.gettempdir()).resolve()]  # the scratch folders
+    needed = [ROOT.resolve(), Path(sys.prefix).resolve(), sandbox.scratch_root().resolve()]
     return sorted({f for f in folders if not any(n == f or f in n.parents for n in needed)})
 
 

@@ -55,6 +55,17 @@ LOCKED_OPTIONS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "
                   "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
 
 
+def scratch_root() -> Path:
+    """The folder every grading kernel's scratch folder is made in, and nothing else.
+
+    Inside the sandbox it is replaced by a private, size-capped file system, so
+    it must never hold the course or its Python (as the temp folder itself might).
+    """
+    root = Path(tempfile.gettempdir()) / f"mlcourse-grading-{os.getuid()}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    return root
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one submission may use."""
@@ -93,7 +104,7 @@ def isolation_problem() -> str | None:
     if missing:
         return f"{' and '.join(missing)} not found (util-linux)"
     target = ROOT / "mlcourse" / ".sandbox-probe"
-    with tempfile.TemporaryDirectory(prefix="mlgrade-probe-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="mlgrade-probe-", dir=scratch_root()) as scratch:
         probe = [sys.executable, "-c", f"import pathlib; pathlib.Path({str(target)!r}).touch()"]
         try:
             result = subprocess.run(_in_namespaces(_launcher(Path(scratch), [], Limits()), probe),
@@ -132,7 +143,7 @@ def _mounts() -> list[tuple[str, str, set[str]]]:
 def _lock_down_files(workdir: Path, hidden: list[Path]) -> Path:
     """Everything read-only but the kernel's own folders; other submissions out of sight.
 
-    The temp folder that holds every submission's scratch folder is replaced by
+    The folder that holds every submission's scratch folder is replaced by
     a small private one (so no kernel can reach another's connection file or
     sockets), with only this kernel's scratch folder bound back in. Returns the
     kernel's home: a folder on that size-capped temp file system.
