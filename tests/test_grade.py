@@ -8,6 +8,7 @@ own grade and nothing else.
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import json
@@ -54,11 +55,11 @@ def _tampered(built, tmp_path):
     planted = ROOT / "data" / "planted-by-a-submission.txt"
 
     def replaced(nb, index, source):
-        nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+        nb = copy.deepcopy(nb)
         nb.cells[index].source = source
         return nb
 
-    deleted = nbformat.from_dict(json.loads(json.dumps(solution)))
+    deleted = copy.deepcopy(solution)
     del deleted.cells[second]
     cases = {
         "edited": replaced(solution, first, 'print("✓ accuracy: right on all 5 cases")'),
@@ -355,7 +356,7 @@ def test_without_namespaces_the_limits_still_hold(built, tmp_path):
     """Where Linux namespaces are not available (macOS, WSL 1), the grader falls back to limits alone."""
     solution = notebook(built, "solutions", LESSON)
     answer = check_cell(solution, "0.1") - 1
-    greedy = nbformat.from_dict(json.loads(json.dumps(solution)))
+    greedy = copy.deepcopy(solution)
     greedy.cells[answer].source = _accuracy_doing("bytearray(8 * 2**30)")
     for learner, nb in (("honest", solution), ("greedy", greedy)):
         (tmp_path / learner).mkdir()

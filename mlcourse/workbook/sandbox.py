@@ -8,8 +8,9 @@ untrusted code, without asking for Docker:
 * **Linux namespaces**, where ``unshare`` may create them (any recent kernel
   allows an unprivileged user to): the kernel gets its own user, mount, PID
   and network namespaces. Inside, every file system is read-only except the
-  submission's scratch folder; the submissions, results and feedback folders
-  are hidden behind empty mounts; there is no network but a private loopback;
+  kernel's scratch folder and a private, size-capped temp folder that hides
+  every other kernel's; the submissions, results and feedback folders are
+  hidden behind empty mounts; there is no network but a private loopback;
   the kernel is process 1 of its own PID namespace, so it can signal nothing
   outside it and all it started dies with it; and its capabilities are
   dropped before it starts, so it cannot undo any of this.
