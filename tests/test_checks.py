@@ -92,3 +92,28 @@ def test_each_check_carries_the_number_of_the_exercise_that_calls_it():
         _, solution = build.split_solution(path.read_text(), path.name)
         numbered |= {e.title: e.number for e in grade.exercises(jupytext.reads(solution, fmt="py:percent"))}
     assert numbered == {name: cases.exercise for name, cases in REGISTRY.items()}
+
+
+def _returns(value):
+    def wrong(*args, **kwargs):
+        return value
+    wrong.__name__ = f"returns_{type(value).__name__}"
+    return wrong
+
+
+def _wrong_values():
+    import numpy as np
+    import pandas as pd
+    return [None, "0.5", float("nan"), [], (1.0, 2.0, 3.0), np.zeros((2, 2, 2)), pd.DataFrame({"a": [1.0, 2.0]}), {"a": 1}]
+
+
+@pytest.mark.parametrize("name", CHECKS)
+@pytest.mark.parametrize("index", range(8))
+def test_check_answers_a_value_of_the_wrong_type_or_shape_with_a_teaching_message(name, index):
+    """None, text, NaN, an empty list, a short tuple, a 3-D array, a DataFrame, a dict: each gets a
+    failure that says what came back, never a traceback from inside the check."""
+    wrong = _returns(_wrong_values()[index])
+    with pytest.raises(AssertionError) as verdict:
+        getattr(check, name)(wrong)
+    message = str(verdict.value)
+    assert len(message) > 30 and "Traceback" not in message, message

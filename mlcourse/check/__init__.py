@@ -18,16 +18,16 @@ from mlcourse.check._core import REGISTRY, Cases
 # check name -> the module under mlcourse.check that defines it
 MODULES = {
     "accuracy": "welcome", "missing_share": "welcome",
-    "baseline_score": "problem", "find_leaky_feature": "problem",
+    "baseline_score": "problem", "find_leaky_feature": "problem", "go_no_go": "problem",
     "fit_least_squares": "regression", "mse": "regression", "predict": "regression",
     "gradient_descent": "descent", "minibatches": "descent", "mse_gradient": "descent",
     "autograd_gradient": "autograd", "train_linear_torch": "autograd",
     "build_preprocessor": "prep", "validate_batch": "prep",
-    "group_split": "splitting", "honest_cv_score": "splitting",
+    "group_split": "splitting", "honest_cv_score": "splitting", "fix_leaky_pipeline": "splitting",
     "choose_degree": "overfitting", "early_stopping_epoch": "overfitting",
     "measure_model": "selection", "pick_model": "selection",
     "build_cnn": "recreate", "shuffle_features": "recreate", "summarize_runs": "recreate",
-    "make_objective": "tuning", "search_space": "tuning",
+    "make_objective": "tuning", "search_space": "tuning", "compare_samplers": "tuning",
     "freeze": "transfer", "load_pretrained": "transfer",
 }
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from mlcourse.course import KERNEL_DISPLAY_NAME, KERNEL_NAME, LESSONS, ROOT
+from mlcourse.course import BREAKS, DAY_START, KERNEL_DISPLAY_NAME, KERNEL_NAME, LESSONS, ROOT
 from mlcourse.errors import CourseError
 
 BEGIN = re.compile(r"^\s*#\s*BEGIN SOLUTION\s*$")
@@ -167,7 +167,7 @@ def _rel(path: Path, root: Path) -> str:
 
 def _index_script(root: Path) -> str:
     rows = [
-        f"# | {lesson.number:02d} | {lesson.title} | {lesson.minutes} | "
+        f"# | {lesson.number:02d} | {lesson.title} | {_when(lesson)} | "
         f"[lesson](lessons/{lesson.stem}.ipynb) · [exercises](exercises/{lesson.stem}.ipynb) · "
         f"[solutions](solutions/{lesson.stem}.ipynb) |"
         for lesson in LESSONS
@@ -209,22 +209,31 @@ def products(root: Path = ROOT) -> list[Product]:
     return found
 
 
+def _when(lesson) -> str:
+    """How a lesson is taught: live minutes (plus its self-paced part), or self-paced."""
+    if not lesson.live:
+        return f"self-paced, {lesson.minutes}"
+    return f"{lesson.minutes} + {lesson.extra} self-paced" if lesson.extra else str(lesson.minutes)
+
+
 def readme_table(root: Path = ROOT) -> str:
     """The README's lesson table, made from :data:`mlcourse.course.LESSONS`."""
     lines = ["| # | lesson | what it serves | minutes | status |", "|---|---|---|---|---|"]
     for lesson in LESSONS:
         status = "ready" if lesson.available(root) else "planned"
-        lines.append(f"| {lesson.number:02d} | {lesson.title} | {lesson.goal} | {lesson.minutes} | {status} |")
-    total = sum(lesson.minutes for lesson in LESSONS)
-    lines.append(f"| | **total** | | **{total}** | |")
+        lines.append(f"| {lesson.number:02d} | {lesson.title} | {lesson.goal} | {_when(lesson)} | {status} |")
+    live = sum(lesson.minutes for lesson in LESSONS if lesson.live)
+    alone = sum(lesson.extra for lesson in LESSONS) + sum(lesson.minutes for lesson in LESSONS if not lesson.live)
+    lines.append(f"| | **total** | | **{live} live + {alone} self-paced** | |")
     return "\n".join(lines)
 
 
-def agenda_table(start: str = "09:00") -> str:
-    """The day's timetable for the instructor guide: clock times, lessons and breaks."""
+def agenda_table(start: str = DAY_START) -> str:
+    """The day's timetable for the instructor guide: clock times, live lessons and breaks,
+    then what is left for learners to do on their own."""
     clock = datetime.strptime(start, "%H:%M")
     lines = ["| time | lesson | minutes |", "|---|---|---|"]
-    for lesson in LESSONS:
+    for lesson in (lesson for lesson in LESSONS if lesson.live):
         lines.append(f"| {clock:%H:%M} | {lesson.number:02d} {lesson.title} | {lesson.minutes} |")
         clock += timedelta(minutes=lesson.minutes)
         if lesson.stem in BREAKS:
@@ -232,10 +241,11 @@ def agenda_table(start: str = "09:00") -> str:
             lines.append(f"| {clock:%H:%M} | *{name}* | {minutes} |")
             clock += timedelta(minutes=minutes)
     lines.append(f"| {clock:%H:%M} | *end of the day* | |")
+    lines += ["", "Self-paced, before or after the day:", "", "| lesson | minutes |", "|---|---|"]
+    lines += [f"| {lesson.number:02d} {lesson.title} | {lesson.minutes} |" for lesson in LESSONS if not lesson.live]
+    lines += [f"| {lesson.number:02d} {lesson.title}: the parts marked *self-paced* | {lesson.extra} |"
+              for lesson in LESSONS if lesson.live and lesson.extra]
     return "\n".join(lines)
-
-
-BREAKS = {"03_gradient_descent": ("break", 15), "06_data_splitting": ("lunch", 45), "10_hyperparameter_tuning": ("break", 15)}
 
 
 def mistakes_table() -> str:
