@@ -9,6 +9,7 @@ how to fix it, instead of surfacing later as a strange score.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,29 @@ def load_penguins(data_dir: Path = DATA_DIR) -> pd.DataFrame:
 
 
 CUSTOMER_SEED = 2024
+API_SEED = 2025
+API_VERSIONS = ("1", "2")
+_API_FILE = "penguin_survey_api_v{version}.json"
+
+
+def customer_rows(penguins: pd.DataFrame, seed: int = CUSTOMER_SEED) -> pd.DataFrame:
+    """The 40 complete penguins the customer batch is made from, species included, in batch order.
+
+    They are the truth for lesson 05's customer demo. The lesson trains its
+    model without them, so the demo scores penguins the model never saw.
+    """
+    return penguins.dropna().sample(40, random_state=seed)
+
+
+def api_rows(penguins: pd.DataFrame, seed: int = API_SEED) -> pd.DataFrame:
+    """The 10 complete penguins the (simulated) field-station API serves; none is a customer row."""
+    rest = penguins.dropna().drop(customer_rows(penguins).index)
+    return rest.sample(10, random_state=seed)
+
+
+def held_out(penguins: pd.DataFrame) -> pd.Index:
+    """Row labels of every penguin lesson 05 keeps out of training: the customer's and the API's."""
+    return customer_rows(penguins).index.union(api_rows(penguins).index)
 
 
 def make_customer_batch(penguins: pd.DataFrame, seed: int = CUSTOMER_SEED) -> pd.DataFrame:
@@ -106,7 +130,7 @@ def make_customer_batch(penguins: pd.DataFrame, seed: int = CUSTOMER_SEED) -> pd
     ``bill_depth_mm`` values, and two negative (impossible) depths.
     """
     rng = np.random.default_rng(seed)
-    batch = penguins.drop(columns=["species", "year"]).dropna().sample(40, random_state=seed).reset_index(drop=True)
+    batch = customer_rows(penguins, seed).drop(columns=["species", "year"]).reset_index(drop=True)
     batch = batch.rename(columns={"bill_length_mm": "culmen_length_mm"}).drop(columns=["sex"])
     batch["flipper_length_mm"] = [f"{value:.0f} mm" for value in batch["flipper_length_mm"]]
     batch["body_mass_g"] = (batch["body_mass_g"] / 1000).round(3)
@@ -121,13 +145,56 @@ def customer_batch_csv(data_dir: Path = DATA_DIR) -> str:
     return make_customer_batch(load_penguins(data_dir)).to_csv(index=False, lineterminator="\n")
 
 
+def make_api_response(penguins: pd.DataFrame, version: str) -> dict:
+    """What a field station's penguin API returns, in its version 1 or its version 2.
+
+    Version 2 changed the records without changing their meaning, as APIs do:
+    ``body_mass_g`` became ``body_mass_kg`` (a renamed field and a unit change)
+    and ``sex`` is coded ``"M"``/``"F"`` instead of ``"male"``/``"female"``
+    (new category values). Both versions serve the same penguins.
+    """
+    if version not in API_VERSIONS:
+        raise ValueError(f"version must be one of {API_VERSIONS}, got {version!r}")
+    records = []
+    for label, row in api_rows(penguins).iterrows():
+        record = {"id": f"penguin-{label:03d}", "species": row.species, "island": row.island,
+                  "bill_length_mm": float(row.bill_length_mm), "bill_depth_mm": float(row.bill_depth_mm),
+                  "flipper_length_mm": int(row.flipper_length_mm)}
+        if version == "1":
+            record |= {"body_mass_g": int(row.body_mass_g), "sex": row.sex}
+        else:
+            record |= {"body_mass_kg": round(row.body_mass_g / 1000, 3), "sex": {"male": "M", "female": "F"}[row.sex]}
+        records.append(record)
+    return {"api": "penguin-survey", "version": version, "count": len(records), "records": records}
+
+
+def api_response_json(version: str, data_dir: Path = DATA_DIR) -> str:
+    """The exact text of the bundled API response ``version``, regenerated from the penguins."""
+    return json.dumps(make_api_response(load_penguins(data_dir), version), indent=2) + "\n"
+
+
+def load_api_response(version: str, data_dir: Path = DATA_DIR) -> dict:
+    """The bundled API response ``version`` ("1" or "2"), parsed from JSON exactly as the API sent it.
+
+    Lesson 05 reads these files instead of calling a server: the course never
+    touches the network.
+    """
+    if version not in API_VERSIONS:
+        raise ValueError(f"version must be one of {API_VERSIONS}, got {version!r}")
+    return json.loads(path(_API_FILE.format(version=version), data_dir).read_text(encoding="utf-8"))
+
+
 def write_generated(data_dir: Path = DATA_DIR) -> list[Path]:
     """(Re)write every generated data file; ``mlcourse data`` runs this."""
     from mlcourse import transfer  # imports torch: only when regenerating
 
     customer = data_dir / "customer_batch.csv"
     customer.write_text(customer_batch_csv(data_dir), encoding="utf-8")
-    return [customer, transfer.write_backbone(load_mnist1d(), data_dir / transfer.BACKBONE_FILE)]
+    responses = []
+    for version in API_VERSIONS:
+        responses.append(data_dir / _API_FILE.format(version=version))
+        responses[-1].write_text(api_response_json(version, data_dir), encoding="utf-8")
+    return [customer, *responses, transfer.write_backbone(load_mnist1d(), data_dir / transfer.BACKBONE_FILE)]
 
 
 def load_customer_batch(data_dir: Path = DATA_DIR) -> pd.DataFrame:

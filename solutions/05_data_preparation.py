@@ -4,29 +4,43 @@
 # Build the preprocessing every tabular model needs, then guard it against
 # files that do not look like the training data.
 #
-# **Minutes**: 15 · **Grade yourself**: `mlcourse grade exercises/05_data_preparation.ipynb`
+# **Minutes**: 15 (5.1: 5, 5.2: 10) · **Grade yourself**: `mlcourse grade exercises/05_data_preparation.ipynb`
 
 # %%
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from mlcourse import check
 
 # %% [markdown]
-# **Exercise 5.1** — Write `build_preprocessor(numeric, categorical)` returning
-# an *unfitted* `ColumnTransformer` that, for the `numeric` columns, imputes
-# missing values and adds a missing-value indicator, then standardizes; and for
-# the `categorical` columns, one-hot encodes, tolerating categories it never saw
-# in training. Nothing it outputs may be NaN.
+# **Exercise 5.1** — The deployed model of the lesson starts with a
+# preprocessing step that turns the raw penguin table into numbers. Write
+# `build_preprocessor(numeric, categorical)` returning an *unfitted*
+# scikit-learn `ColumnTransformer` for the column lists it is given, such
+# that, once fitted on the training table:
+#
+# - nothing it outputs is NaN, although the numeric columns have holes: each
+#   hole is filled with a typical value of its column;
+# - each numeric column comes out standardized (mean 0, standard deviation 1
+#   over the values that were really observed), as a linear model needs;
+# - the model can still tell which numeric values were missing, since a hole
+#   can itself be informative;
+# - a category never seen in training (a new island) does not crash it: the
+#   validator reports such a category (exercise 5.2) and the lesson refuses
+#   its rows; this is the guard for the day one slips through.
+#
+# Which steps, in which order, is your decision: the check tests these four
+# properties, not the steps.
 
 # %%
 def build_preprocessor(numeric, categorical):
     # BEGIN SOLUTION
     # STUB: raise NotImplementedError("Exercise 5.1: return a ColumnTransformer for numeric and categorical columns")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     numbers = make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())
     categories = OneHotEncoder(handle_unknown="ignore")
     return ColumnTransformer([("numeric", numbers, numeric), ("categorical", categories, categorical)])
@@ -42,7 +56,9 @@ check.build_preprocessor(build_preprocessor)
 # like the training table `reference`. Learn the schema from `reference` only:
 # its columns, which are numeric, their ranges, the categories of the others,
 # and the share of missing values (a batch may miss up to 10 points more).
-# Report every problem, not just the first.
+# How far beyond the training range a value may go is your choice (the
+# lesson's validator allows 10 % of the range's width); a unit change must
+# still be caught. Report every problem, not just the first.
 
 # %%
 def validate_batch(df, reference):

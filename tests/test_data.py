@@ -56,6 +56,17 @@ def test_customer_batch_is_regenerated_byte_for_byte_by_its_seeded_generator():
     assert data.customer_batch_csv() == committed == data.customer_batch_csv()
 
 
+@pytest.mark.parametrize("version", data.API_VERSIONS)
+def test_api_responses_are_regenerated_byte_for_byte_from_the_penguins(version):
+    committed = (data.DATA_DIR / f"penguin_survey_api_v{version}.json").read_text(encoding="utf-8")
+    assert data.api_response_json(version) == committed
+
+
+def test_api_version_2_renames_the_mass_into_kilograms_and_recodes_sex():
+    old, new = (data.load_api_response(v) for v in data.API_VERSIONS)
+    assert old != new and "body_mass_kg" in str(new) and "body_mass_g" not in str(new)
+
+
 def test_customer_batch_holds_every_planted_problem():
     batch = data.load_customer_batch()
     assert "culmen_length_mm" in batch and "bill_length_mm" not in batch and "sex" not in batch

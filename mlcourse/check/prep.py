@@ -34,6 +34,15 @@ def _preprocessor_mean_imputer(numeric, categorical):
     )
 
 
+def _preprocessor_scale_then_fill_zero(numeric, categorical):
+    # StandardScaler learns from the observed values and keeps the holes; 0 is then the observed mean
+    numbers = make_pipeline(StandardScaler(), SimpleImputer(strategy="constant", fill_value=0.0, add_indicator=True))
+    return ColumnTransformer([
+        ("numeric", numbers, numeric),
+        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
+    ])
+
+
 def _preprocessor_no_indicator(numeric, categorical):
     """Imputes without a missing indicator, so the model cannot tell an imputed value from a real one."""
     return ColumnTransformer([
@@ -46,6 +55,15 @@ def _preprocessor_unscaled(numeric, categorical):
     """Imputes but does not scale the numeric columns."""
     return ColumnTransformer([
         ("numeric", SimpleImputer(strategy="median", add_indicator=True), numeric),
+        ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
+    ])
+
+
+def _preprocessor_zero_before_scaling(numeric, categorical):
+    """Fills holes with 0 before scaling: a 0 g penguin drags the mean, widens the spread, and sits far outside the data."""
+    numbers = make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0, add_indicator=True), StandardScaler())
+    return ColumnTransformer([
+        ("numeric", numbers, numeric),
         ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
     ])
 
@@ -69,8 +87,48 @@ def _dense(matrix) -> np.ndarray:
     return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=float)
 
 
-@register(reference=_preprocessor_reference, also_right=[_preprocessor_mean_imputer],
-          mistakes=[_preprocessor_no_indicator, _preprocessor_unscaled, _preprocessor_strict_encoder])
+def _output(transformer, table: pd.DataFrame, label: str) -> np.ndarray:
+    """``transformer.fit_transform(table)`` as a 2-D float array, or a failure that says what came back."""
+    got = call(transformer.fit_transform, table, label=f"{label}.fit_transform(penguins)")
+    try:
+        out = _dense(got)
+    except (TypeError, ValueError):
+        fail(f"{label}.fit_transform(penguins) returned {type(got).__name__}, not numbers; expected a 2-D array of "
+             "numbers. Hint: every step must turn its columns into numbers (one-hot encode the categories).")
+    if out.ndim != 2 or out.shape[0] != len(table):
+        fail(f"{label}.fit_transform(penguins) has shape {out.shape}; expected ({len(table)}, <columns>), one row per "
+             "penguin. Hint: return the ColumnTransformer itself; it keeps one row per input row.")
+    return out
+
+
+STANDARDIZED = 0.05  # how close to mean 0 and standard deviation 1 the observed values must come out
+
+
+def _check_standardized(out: np.ndarray, values: pd.Series, column: str, label: str) -> None:
+    """Some output column is ``column`` standardized over its observed values, with each hole at a typical value."""
+    seen = values.notna().to_numpy()
+    carriers = [j for j in range(out.shape[1]) if _matches(out[seen, j], values[seen].to_numpy(), 1e-3)]
+    if not carriers:
+        fail(f"{label}: no output column carries the values of {column}; expected {column} standardized. "
+             "Hint: send the numeric columns through a StandardScaler (and fill their holes).")
+    spread = {j: (out[seen, j].mean(), out[seen, j].std()) for j in carriers}
+    good = [j for j, (mean, std) in spread.items() if abs(mean) < STANDARDIZED and abs(std - 1) < STANDARDIZED]
+    if not good:
+        mean, std = min(spread.values(), key=lambda ms: abs(ms[0]) + abs(ms[1] - 1))
+        fail(f"{label}: {column}'s observed values come out with mean {mean:.2f} and standard deviation {std:.2f}; "
+             "expected about 0 and 1. Hint: standardize (StandardScaler); if you fill holes before scaling, fill "
+             "them with a typical value, since an extreme one (such as 0 g) shifts the mean and widens the spread.")
+    j = good[0]
+    low, high = out[seen, j].min(), out[seen, j].max()
+    if (~seen).any() and not ((out[~seen, j] >= low) & (out[~seen, j] <= high)).all():
+        fail(f"{label}: where {column} was missing the output is {out[~seen, j][0]:.2f}, outside the observed values "
+             f"[{low:.2f}, {high:.2f}]; expected a typical value. Hint: fill with the median or the mean (or with 0 "
+             "after scaling, which is the observed mean).")
+
+
+@register(reference=_preprocessor_reference, also_right=[_preprocessor_mean_imputer, _preprocessor_scale_then_fill_zero],
+          mistakes=[_preprocessor_no_indicator, _preprocessor_unscaled, _preprocessor_zero_before_scaling,
+                    _preprocessor_strict_encoder])
 def build_preprocessor(fn) -> None:
     """Exercise 5.1: ``fn(numeric, categorical)`` returns an unfitted ColumnTransformer."""
     label = f"build_preprocessor({NUMERIC}, {CATEGORICAL})"
@@ -85,15 +143,11 @@ def build_preprocessor(fn) -> None:
         pass
     penguins = data.load_penguins()
     table = penguins[NUMERIC + CATEGORICAL]
-    out = _dense(call(transformer.fit_transform, table, label=f"{label}.fit_transform(penguins)"))
+    out = _output(transformer, table, label)
     if np.isnan(out).any():
         fail(f"{label}: the transformed penguins still hold NaN; expected none. Hint: impute the numeric columns (SimpleImputer).")
-    filled = table[NUMERIC].fillna(table[NUMERIC].median())
     for column in NUMERIC:
-        scaled = [j for j in range(out.shape[1]) if _matches(out[:, j], filled[column].to_numpy(), 1e-3)]
-        if not any(abs(out[:, j].mean()) < 1e-6 and abs(out[:, j].std() - 1) < 1e-3 for j in scaled):
-            fail(f"{label}: no output column is {column} standardized (mean 0, standard deviation 1); expected one. "
-                 "Hint: put a StandardScaler after the imputer for the numeric columns.")
+        _check_standardized(out, table[column], column, label)
         if not any(_matches(out[:, j], table[column].isna().to_numpy(dtype=float)) for j in range(out.shape[1])):
             fail(f"{label}: no output column marks where {column} was missing; expected a missing indicator. "
                  "Hint: SimpleImputer(add_indicator=True) keeps that information for the model.")
@@ -111,7 +165,8 @@ def build_preprocessor(fn) -> None:
              "(all zeros in the island columns). Hint: OneHotEncoder(handle_unknown='ignore').")
     if np.isnan(new).any():
         fail(f"{label}: rows from an unknown island came out with NaN; expected numbers. Hint: OneHotEncoder(handle_unknown='ignore').")
-    passed("build_preprocessor", "imputes with indicators, scales, one-hot encodes, survives an unknown category, no NaN out")
+    passed("build_preprocessor", "fills holes with typical values and flags them, standardizes, one-hot encodes, "
+           "survives an unknown category, no NaN out")
 
 
 def _validate_all_problems_at_once(df, reference):
@@ -138,6 +193,12 @@ def _validate_schema_from_batch(df, reference):
     return _validate_columns_only(df, reference) + validation.validate_batch(df[shared], df[shared])
 
 
+def _validate_any_hole_is_a_problem(df, reference):
+    """Reports every missing value, although the pipeline fills holes; only many more than in training is a problem."""
+    holes = [f"{c}: {n} missing values" for c, n in df.isna().sum().items() if n and c in reference.columns]
+    return validation.validate_batch(df, reference) + holes
+
+
 def _validate_first_problem_only(df, reference):
     """Stops at the first problem instead of listing them all."""
     return validation.validate_batch(df, reference)[:1]
@@ -160,7 +221,8 @@ def _validation_cases():
 
 
 @register(reference=validation.validate_batch, also_right=[_validate_all_problems_at_once],
-          mistakes=[_validate_columns_only, _validate_schema_from_batch, _validate_first_problem_only])
+          mistakes=[_validate_columns_only, _validate_schema_from_batch, _validate_first_problem_only,
+                    _validate_any_hole_is_a_problem])
 def validate_batch(fn) -> None:
     """Exercise 5.2: ``fn(df, reference)`` lists every problem of a batch, each naming its column."""
     reference, cases = _validation_cases()
@@ -171,7 +233,8 @@ def validate_batch(fn) -> None:
             fail(f"{label} returned {type(problems).__name__}; expected a list of strings, one per problem")
         if not must and problems:
             fail(f"{label} returned {problems} for a clean sample of the training data; expected []. "
-                 "Hint: learn ranges, categories and missing rates from `reference`, and allow a little more missing.")
+                 "Hint: learn ranges, categories and missing rates from `reference`; a few holes are fine (the pipeline "
+                 "fills them), only many more missing values than in training are a problem.")
         columns = set(batch.columns) | set(reference.columns)
         named = {c for p in problems for c in columns if c in p}
         if unmatched := [p for p in problems if not any(c in p for c in columns)]:
