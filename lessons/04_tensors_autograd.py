@@ -4,20 +4,27 @@
 # **Questions**
 # - What is a tensor, and how is it different from a numpy array?
 # - How does PyTorch compute gradients without us writing the calculus?
-# - What does a training loop in a deep learning library look like?
+# - What is the "flow graph", and how do TensorFlow and PyTorch build it?
+# - What does a training loop in a deep learning library look like, and why does it land on
+#   the closed-form loss but not on its weights?
 #
 # **Objectives**
-# - Create tensors, read their shape and dtype, and use broadcasting.
+# - Create tensors, read their shape and dtype, use broadcasting, and know when a tensor shares
+#   memory with a numpy array.
 # - Follow the computation graph that autograd records for a loss.
 # - Check that autograd's gradient equals the one derived by hand in lesson 03.
-# - Train `nn.Linear` with `torch.optim.SGD` on mini-batches and land on the closed form.
+# - Train `nn.Linear` with `torch.optim.SGD` on mini-batches, compare it with full-batch descent,
+#   and explain the weights both get wrong with lesson 03's condition number.
 #
-# **Minutes**: 30 (15 teaching, 15 exercises) · **Prerequisites**: lessons 02 and 03.
+# **Minutes**: self-paced, 30 (15 reading, 15 exercises) · **Prerequisites**: lessons 02 and 03.
 
 # %%
+import copy
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+import torch.fx
 from sklearn.datasets import load_diabetes
 from torch import nn
 from tqdm.auto import tqdm
@@ -30,10 +37,17 @@ rng = seed_everything(0)  # seeds numpy and torch, and runs torch on one thread 
 # %% [markdown]
 # ## Tensors
 #
-# A tensor is, in practice, a multi-dimensional array: a number (0 dimensions), a
-# vector (1), a matrix (2), a batch of images (4). PyTorch tensors look like numpy
-# arrays and share memory with them, but add two things: they can live on a GPU,
-# and they can remember how they were computed, for gradients.
+# The seed slide defines a tensor as a "linear relation between vectors, scalars,
+# or other tensors", then adds "practically: multi-dimensional array". Both are
+# right, at two levels. In mathematics and physics a tensor *is* the relation: a
+# multilinear map. A matrix is the familiar case: it turns a vector into another
+# vector, linearly; the stress tensor in a material turns a direction into the
+# force per unit area on a surface facing that way. Write such a map down in one
+# choice of axes and you get a table of numbers, an array with one dimension per
+# input or output. Deep learning libraries keep only the array, and call *any*
+# multi-dimensional array a tensor, whether or not it means a linear map: a number
+# (0 dimensions), a vector (1), a matrix (2), a batch of images (4). That
+# practical meaning is the one we use.
 
 # %%
 scalar = torch.tensor(3.0)
@@ -42,6 +56,19 @@ matrix = torch.arange(6, dtype=torch.float32).reshape(2, 3)
 images = torch.zeros(8, 1, 28, 28)  # batch, channels, height, width
 for name, t in {"scalar": scalar, "vector": vector, "matrix": matrix, "images": images}.items():
     print(f"{name:>6}: shape {tuple(t.shape)}, {t.ndim} dimensions, dtype {t.dtype}")
+
+# %% [markdown]
+# PyTorch tensors look like numpy arrays and add two things: they can live on a
+# GPU, and they can remember how they were computed, for gradients. Moving
+# between the two is cheap, but it is not always the same memory:
+# `torch.from_numpy(a)` and `t.numpy()` share it (change one and the other
+# changes), while `torch.tensor(a)` makes a copy.
+
+# %%
+a = np.array([1.0, 2.0])
+shared, copied = torch.from_numpy(a), torch.tensor(a)
+a[0] = 100.0
+print(f"after a[0] = 100: torch.from_numpy(a)[0] is {shared[0].item()}, torch.tensor(a)[0] is still {copied[0].item()}")
 
 # %% [markdown]
 # **Broadcasting** stretches size-1 dimensions to match, without copying: adding
@@ -53,13 +80,15 @@ print(matrix + vector)
 print(matrix * torch.tensor([[10.0], [100.0]]))  # a column of 2 stretches across the 3 columns
 
 # %% [markdown]
-# **dtype** matters: PyTorch defaults to 32-bit floats (fast, enough for
-# training), numpy to 64-bit. Converting keeps the values; mixing them in one
-# operation promotes to the wider type.
+# **dtype** matters: PyTorch defaults to 32-bit floats (fast, and enough for
+# training), numpy to 64-bit. Converting to 32 bits rounds every value to about
+# seven significant digits, and mixing the two in one operation promotes the
+# result to the wider type.
 
 # %%
 from_numpy = torch.from_numpy(np.array([0.1, 0.2]))
 print(from_numpy.dtype, from_numpy.float().dtype, (from_numpy + vector[:2]).dtype)
+print(f"0.1 in float64 is {from_numpy[0].item():.12f}, in float32 {from_numpy.float()[0].item():.12f}")
 
 # %% [markdown]
 # ## The computation graph
@@ -106,6 +135,41 @@ print(f"largest difference, autograd vs by hand: dw {np.abs(w.grad.numpy() - dw_
 # Identical, to rounding error, and no calculus was written. For a network with
 # millions of parameters and dozens of layers, that is what makes training possible.
 #
+# ## Flow graphs: built first, or recorded as the code runs
+#
+# The seed's "flow graph" is TensorFlow's: the library is named for tensors
+# flowing through a graph of operations. In TensorFlow 1 you first *built* that
+# dataflow graph from symbols, with no numbers in it, and then ran it on data in
+# a session. Because the whole graph existed before it ran, the library could
+# optimise it, place its parts on devices, and ship it to run without Python.
+# PyTorch works the other way round, **define-by-run**: the graph above was
+# recorded as a tape while ordinary Python ran, and is recorded afresh on every
+# forward pass, so a Python `if` or `for` is simply part of the model, and a
+# debugger or a `print` works anywhere. The two ideas have since met. TensorFlow 2
+# runs eagerly by default, and `tf.function` traces a Python function into a
+# graph; PyTorch's `torch.fx` and `torch.compile` capture a graph from Python
+# code, to optimise or export it. Here is the graph `torch.fx` captures from this
+# lesson's loss, written as a module:
+
+# %%
+class LinearMSE(nn.Module):
+    """The mean squared error of a linear model, as a module that torch.fx can trace."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.linear = nn.Linear(d, 1)
+
+    def forward(self, X, y):
+        return ((self.linear(X).squeeze(1) - y) ** 2).mean()
+
+
+print(torch.fx.symbolic_trace(LinearMSE(X.shape[1])).graph)
+
+# %% [markdown]
+# Each line is one node: two inputs (`placeholder`), the linear layer, then the
+# squeeze, subtraction, square and mean, the same chain autograd recorded above,
+# but captured as data before any number flowed through it.
+#
 # ## A training loop in PyTorch
 #
 # Deep learning code says the same things as lesson 03 with library pieces:
@@ -124,59 +188,123 @@ print(f"largest difference, autograd vs by hand: dw {np.abs(w.grad.numpy() - dw_
 # %%
 Xf, yf = X.float(), y.float()
 model = nn.Linear(X.shape[1], 1)
+start = copy.deepcopy(model.state_dict())  # to start full-batch descent from the same point below
 optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
-epoch_losses = []
+epoch_losses, updates = [], 0
 for epoch in (bar := tqdm(range(60), desc="training", unit="epoch")):
     for batch in linear.minibatches(len(yf), 32, rng):
         optimizer.zero_grad()
         batch_loss = nn.functional.mse_loss(model(Xf[batch]).squeeze(1), yf[batch])
         batch_loss.backward()
         optimizer.step()
+        updates += 1
     with torch.no_grad():
         epoch_losses.append(nn.functional.mse_loss(model(Xf).squeeze(1), yf).item())
     bar.set_postfix(mse=f"{epoch_losses[-1]:.0f}")
 
+# %% [markdown]
+# ## Same loss, not the same weights
+#
+# Does SGD land where the closed form of lesson 02 does? To tell the noise of its
+# mini-batches apart from everything else, run **full-batch** descent next to it:
+# the same start, the same rate and the same number of updates, but the gradient
+# of all 442 rows at every step, so no noise at all.
+
 # %%
+full = nn.Linear(X.shape[1], 1)
+full.load_state_dict(start)
+optimizer = torch.optim.SGD(full.parameters(), lr=0.02)
+full_losses = []
+for _ in range(updates):
+    optimizer.zero_grad()
+    full_loss = nn.functional.mse_loss(full(Xf).squeeze(1), yf)
+    full_loss.backward()
+    optimizer.step()
+    full_losses.append(full_loss.item())
+
 w_closed, b_closed = linear.fit_least_squares(X_np, y_np)
 floor = linear.mse(y_np, linear.predict(X_np, w_closed, b_closed))
+learned = {"SGD, batches of 32": model, "full-batch descent": full}
+weights = {name: m.weight.detach().numpy().ravel() for name, m in learned.items()}
+with torch.no_grad():
+    final = {name: nn.functional.mse_loss(m(Xf).squeeze(1), yf).item() for name, m in learned.items()}
+print(f"{updates} updates at lr 0.02 from the same start")
+print(f"{'weight':>8} {'closed form':>12} {'full batch':>11} {'SGD':>8}")
+for i, name in enumerate(diabetes.feature_names):
+    print(f"{name:>8} {w_closed[i]:>+12.1f} {weights['full-batch descent'][i]:>+11.1f} {weights['SGD, batches of 32'][i]:>+8.1f}")
+print(f"{'MSE':>8} {floor:>12.1f} {final['full-batch descent']:>11.1f} {final['SGD, batches of 32']:>8.1f}")
+print(f"{'vs min':>8} {'':>12} {final['full-batch descent'] / floor - 1:>+11.1%} {final['SGD, batches of 32'] / floor - 1:>+8.1%}")
+
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-axes[0].plot(epoch_losses, label="nn.Linear + SGD")
+per_epoch = updates // len(epoch_losses)
+axes[0].plot(np.arange(1, updates + 1), full_losses, label="full-batch descent")
+axes[0].plot(np.arange(1, len(epoch_losses) + 1) * per_epoch, epoch_losses, "o", markersize=2, label="SGD (end of each epoch)")
 axes[0].axhline(floor, color="black", linestyle=":", label="closed form (lesson 02)")
 axes[0].set_yscale("log")
-axes[0].set_xlabel("epoch")
+axes[0].set_xlabel("update")
 axes[0].set_ylabel("MSE on all data")
-axes[0].set_title("The torch loop converges to the closed-form loss")
+axes[0].set_title("Both end within 1 % of the closed-form loss")
 axes[0].legend()
-learned = model.weight.detach().numpy().ravel()
-axes[1].scatter(w_closed, learned)
-for name, a, b_ in zip(diabetes.feature_names, w_closed, learned):
-    axes[1].annotate(name, (a, b_), textcoords="offset points", xytext=(4, 4), fontsize=8)
-lims = [min(w_closed.min(), learned.min()), max(w_closed.max(), learned.max())]
+for (name, w_learned), marker in zip(weights.items(), ("o", "x")):
+    axes[1].scatter(w_closed, w_learned, marker=marker, label=name)
+for name, a_, b_ in zip(diabetes.feature_names, w_closed, weights["SGD, batches of 32"]):
+    axes[1].annotate(name, (a_, b_), textcoords="offset points", xytext=(4, 4), fontsize=8)
+lims = [w_closed.min() - 3, w_closed.max() + 3]
 axes[1].plot(lims, lims, color="black", linewidth=1)
 axes[1].set_xlabel("weight, closed form")
-axes[1].set_ylabel("weight, learned by SGD")
-axes[1].set_title("Same loss, not quite the same weights")
+axes[1].set_ylabel("weight, learned")
+axes[1].set_title("Both get the same weights wrong")
+axes[1].legend()
 plt.tight_layout()
-gap = np.abs(learned - w_closed)
-print(f"final MSE {epoch_losses[-1]:.1f} vs closed form {floor:.1f} ({epoch_losses[-1] / floor - 1:+.1%})")
-print("weights that differ most:", ", ".join(f"{diabetes.feature_names[i]} ({w_closed[i]:+.1f} vs {learned[i]:+.1f})"
-                                             for i in np.argsort(gap)[::-1][:2]))
 
 # %% [markdown]
-# The loss lands within about one percent of the exact minimum, yet the blood
-# measurements' weights (s1 to s6) wander off the diagonal, s1 and s2 most of
-# all. Those inputs are strongly correlated, so raising one weight while
-# lowering another leaves the loss almost unchanged: along such directions the
-# bowl is nearly flat, and SGD, jittering with its batches, has no reason to
-# find the exact point. The weights the other inputs get agree.
-# Lesson 07's regularization pins such weights down. For a linear model the
-# closed form is better; the point is that this loop, unchanged, also trains
-# models that have no closed form, which is every model from lesson 08 on.
+# Both runs end within about half a percent of the minimum loss, yet the blood
+# measurements' weights are off, s1 and s2 most of all, and full-batch descent is
+# off *the same way* as SGD. Without any batch noise it lands on nearly the same
+# wrong weights, so the noise is not the cause. The cause is the shape of the
+# bowl, lesson 03's **conditioning**. s1 is total cholesterol, which is roughly
+# the sum of s2 (LDL), s3 (HDL) and a share of the triglycerides (s5): raise s1's
+# weight while lowering the others' and the predictions hardly change. Along that
+# direction the bowl is nearly flat. Measure it:
+
+# %%
+correlation = np.corrcoef(X_np, rowvar=False)
+eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+flat = eigenvectors[:, 0]
+lam_min = linear.curvatures(X_np).min()
+print(f"eigenvalues of the inputs' correlation matrix: {eigenvalues.min():.4f} to {eigenvalues.max():.2f} "
+      f"(ratio {eigenvalues.max() / eigenvalues.min():.0f}, lesson 03's condition number)")
+print("the flattest direction:", ", ".join(f"{diabetes.feature_names[i]} {flat[i]:+.2f}" for i in np.argsort(-np.abs(flat))[:4]))
+print(f"curvature of the loss along it {lam_min:.4f}; after {updates} updates at lr 0.02, "
+      f"(1 - lr·λmin)^{updates} = {(1 - 0.02 * lam_min) ** updates:.2f} of the starting error along it is left")
+
+rate = 1 / linear.curvatures(X_np).max()
+patient = linear.gradient_descent(X_np, y_np, lr=rate, steps=3000)
+print(f"lesson 03's full-batch descent at lr = 1/λmax = {rate:.3f}, 3000 updates: "
+      + ", ".join(f"{name} {patient.w[i]:+.1f}" for i, name in enumerate(diabetes.feature_names) if name in ("s1", "s2")))
+
+# %% [markdown]
+# The flattest direction is mostly s1 against s2, s3 and s5, as the physiology
+# said. Its curvature is tiny, so each update removes only `lr·λmin` of the
+# error along it, and after 840 updates about three quarters of it is still
+# there, for SGD and full-batch descent alike. The loss barely notices (that is
+# what flat means), the weights do. Give descent six times the rate (lesson 03's
+# `1/λmax`) and 3000 updates and it reaches the closed-form weights. Lesson 07's
+# regularization pins such weights down another way, by making the flat
+# direction steeper. For a linear model the closed form is better anyway; the
+# point of the loop is that it also trains models that have no closed form,
+# which is every model from lesson 08 on.
 #
 # ## Keypoints
 #
-# - A tensor is a multi-dimensional array with a shape and a dtype; broadcasting stretches size-1 dimensions.
-# - Operations on tensors with `requires_grad=True` build a computation graph.
+# - In mathematics a tensor is a multilinear map; in deep learning, any multi-dimensional array
+#   with a shape and a dtype. Broadcasting stretches size-1 dimensions.
+# - `torch.from_numpy` and `.numpy()` share memory; `torch.tensor` copies. float64 → float32 rounds.
+# - Operations on tensors with `requires_grad=True` build a computation graph as the code runs
+#   (define-by-run); TensorFlow 1 built its dataflow graph first, and `torch.fx` / `torch.compile`
+#   capture one from PyTorch code.
 # - `loss.backward()` walks the graph with the chain rule; it equals the hand-derived gradient.
 # - A PyTorch training loop: zero the gradients, compute the loss, backward, step, for every mini-batch.
+# - Reaching the minimum loss is not reaching the best weights: along a flat direction of an
+#   ill-conditioned bowl, full-batch descent is as slow as SGD.
 # - Seed everything and fix torch's thread count so training is repeatable.

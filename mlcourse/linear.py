@@ -38,6 +38,25 @@ def mse_gradient(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> tuple
     return 2 * X.T @ residual / len(X), float(2 * residual.mean())
 
 
+def curvatures(X: np.ndarray) -> np.ndarray:
+    """How sharply the MSE bowl bends along each of its axes, smallest first.
+
+    These are the eigenvalues of the loss's Hessian with respect to (w, b),
+    ``2/n Dᵀ D`` with ``D = [X, 1]``; they do not depend on ``y``. They decide
+    how gradient descent behaves: a fixed learning rate diverges above
+    ``2 / curvatures(X).max()``, and the ratio ``max / min`` (the *condition
+    number*) is roughly how many steps the flattest direction needs.
+
+    Example: one standardized input bends the same way along w and b.
+
+    >>> curvatures([[-1.0], [1.0]])
+    array([2., 2.])
+    """
+    X = np.asarray(X, dtype=float)
+    design = np.column_stack([X, np.ones(len(X))])
+    return np.linalg.eigvalsh(2 * design.T @ design / len(X))
+
+
 class Descent(NamedTuple):
     w: np.ndarray
     b: float

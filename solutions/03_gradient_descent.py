@@ -54,9 +54,13 @@ check.gradient_descent(gradient_descent)
 
 # %% [markdown]
 # **Exercise 3.3** — Write `minibatches(n, batch_size, rng)`, a generator of
-# index arrays for one epoch: shuffle `0..n-1` with the numpy Generator `rng`,
-# then yield consecutive slices of `batch_size` indices. Every index appears
-# exactly once, and the last, smaller batch is kept.
+# index arrays for one epoch of mini-batch training. Every index `0..n-1`
+# appears exactly once; each batch holds `batch_size` indices, except one
+# smaller batch with the rest, which is kept. *Which* rows share a batch must be
+# random, drawn from the numpy Generator `rng`, so that the same seed gives the
+# same batches and another seed different ones. Why it matters: data files are
+# often sorted (lesson 05's penguins come sorted by species), and batches of
+# neighbouring rows would each see a single species.
 
 # %%
 def minibatches(n, batch_size, rng):

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from mlcourse import linear
-from mlcourse.check._core import call, diagnose, expect_close, fail, passed, register
+from mlcourse.check._core import as_array, call, diagnose, expect_close, fail, passed, register
 from mlcourse.reproducible import seed_everything
 
 
@@ -17,28 +17,50 @@ def _autograd_reference(X, y, w, b):
     X, y = torch.as_tensor(X, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
     w = torch.tensor(w, dtype=torch.float64, requires_grad=True)
     b = torch.tensor(b, dtype=torch.float64, requires_grad=True)
-    loss = ((X @ w + b - y) ** 2).mean()
+    loss = (X @ w + b - y).abs().mean()
     loss.backward()
     return w.grad.numpy(), b.grad.item()
 
 
 def _autograd_grad_function(X, y, w, b):
     params = [torch.tensor(np.asarray(w, dtype=float), requires_grad=True), torch.tensor(float(b), requires_grad=True)]
-    loss = torch.nn.functional.mse_loss(torch.tensor(X) @ params[0] + params[1], torch.tensor(y))
+    loss = torch.nn.functional.l1_loss(torch.tensor(X) @ params[0] + params[1], torch.tensor(y))
     dw, db = torch.autograd.grad(loss, params)
     return dw.numpy(), float(db)
 
 
+def _autograd_float32(X, y, w, b):
+    X, y = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
+    w = torch.tensor(w, dtype=torch.float32).requires_grad_()
+    b = torch.tensor([b], dtype=torch.float32, requires_grad=True)
+    torch.mean(torch.abs(X @ w + b - y)).backward()
+    return w.grad.numpy().astype(float), float(b.grad[0])
+
+
+def _mae_gradient(X, y, w, b):
+    """The gradient of mean(|X w + b - y|) by hand: each residual contributes its sign."""
+    sign = np.sign(X @ w + b - y)
+    return X.T @ sign / len(X), float(sign.mean())
+
+
 def _autograd_by_hand(X, y, w, b):
-    """Returns the right numbers from the hand-derived formula, without autograd."""
-    return linear.mse_gradient(X, y, w, b)
+    """Returns the right numbers from the hand-derived formula (signs of the residuals), without autograd."""
+    return _mae_gradient(X, y, w, b)
+
+
+def _autograd_squared_error(X, y, w, b):
+    """Differentiates the lesson's squared error instead of the absolute error the exercise asks for."""
+    X, y = torch.as_tensor(X), torch.as_tensor(y)
+    w, b = torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ((X @ w + b - y) ** 2).mean().backward()
+    return w.grad.numpy(), b.grad.item()
 
 
 def _autograd_sum_loss(X, y, w, b):
-    """Sums the squared errors instead of averaging, so the gradient is n times too large."""
+    """Sums the absolute errors instead of averaging, so the gradient is n times too large."""
     X, y = torch.as_tensor(X), torch.as_tensor(y)
     w, b = torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)
-    ((X @ w + b - y) ** 2).sum().backward()
+    (X @ w + b - y).abs().sum().backward()
     return w.grad.numpy(), b.grad.item()
 
 
@@ -46,7 +68,7 @@ def _autograd_as_tensors(X, y, w, b):
     """Returns torch tensors instead of numpy values."""
     X, y = torch.as_tensor(X), torch.as_tensor(y)
     w, b = torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)
-    ((X @ w + b - y) ** 2).mean().backward()
+    (X @ w + b - y).abs().mean().backward()
     return w.grad, b.grad
 
 
@@ -74,29 +96,34 @@ class _AutogradSpy:
             patch.stop()
 
 
-@register(reference=_autograd_reference, also_right=[_autograd_grad_function],
-          mistakes=[_autograd_by_hand, _autograd_sum_loss, _autograd_as_tensors])
+@register(reference=_autograd_reference, also_right=[_autograd_grad_function, _autograd_float32],
+          mistakes=[_autograd_by_hand, _autograd_squared_error, _autograd_sum_loss, _autograd_as_tensors])
 def autograd_gradient(fn) -> None:
-    """Exercise 4.1: ``fn(X, y, w, b)`` returns the MSE gradient ``(dw, db)`` as numpy, via autograd."""
+    """Exercise 4.1: ``fn(X, y, w, b)`` returns the gradient ``(dw, db)`` of the mean absolute error, as numpy, via autograd."""
     rng = np.random.default_rng(7)
     cases = [(rng.normal(size=(n, d)), rng.normal(size=n), rng.normal(size=d), float(rng.normal())) for n, d in ((6, 3), (1, 1), (15, 2))]
     for X, y, w, b in cases:
         label = f"autograd_gradient(X of shape {X.shape}, y, w, b)"
         with _AutogradSpy() as spy:
             got = call(fn, X.copy(), y.copy(), w.copy(), b, label=label)
-        if not spy.calls:
-            fail(f"{label} gave its answer without autograd; expected the gradient that loss.backward() computes. Hint: make w and b tensors with requires_grad=True, "
-                 "compute the loss with torch, call loss.backward(), and read w.grad and b.grad.")
         if not isinstance(got, tuple) or len(got) != 2:
             fail(f"{label} returned {type(got).__name__}; expected a pair (dw, db)")
         if isinstance(got[0], torch.Tensor) or isinstance(got[1], torch.Tensor):
             fail(f"{label} returned torch tensors; expected numpy. Hint: w.grad.numpy() and b.grad.item().")
-        dw, db = linear.mse_gradient(X, y, w, b)
-        hint = diagnose(got[0], {f"this is {len(X)} times too large: take the *mean* of the squared errors": dw * len(X)},
-                        "loss = ((X @ w + b - y) ** 2).mean(), then loss.backward()")
-        expect_close(got[0], dw, f"{label}: dw", hint)
-        expect_close(got[1], db, f"{label}: db", hint)
-    passed("autograd_gradient", f"autograd matches the analytic gradient of lesson 03 on all {len(cases)} cases")
+        if not spy.calls:
+            fail(f"{label} gave its answer without autograd; expected the gradient that loss.backward() computes. "
+                 "Hint: make w and b tensors with requires_grad=True, compute the loss with torch operations, call "
+                 "loss.backward(), and read w.grad and b.grad.")
+        dw, db = _mae_gradient(X, y, w, b)
+        mse_dw, mse_db = linear.mse_gradient(X, y, w, b)
+        for name, part, expected, squared in (("dw", got[0], dw, mse_dw), ("db", got[1], db, mse_db)):
+            hint = diagnose(part, {
+                f"this is {len(X)} times too large: take the *mean* of the absolute errors, not their sum": expected * len(X),
+                "this is the gradient of the *squared* error; the loss here is the mean of the absolute errors, "
+                "|X @ w + b - y|": squared,
+            }, "loss = (X @ w + b - y).abs().mean() with w and b tensors that require grad, then loss.backward()")
+            expect_close(part, expected, f"{label}: {name}", hint, rtol=1e-5, atol=1e-7)
+    passed("autograd_gradient", f"autograd's gradient of the mean absolute error is right on all {len(cases)} cases")
 
 
 def _train_reference(X, y, lr, epochs, batch_size, seed):
@@ -151,6 +178,37 @@ def _train_weight_matrix(X, y, lr, epochs, batch_size, seed):
     return w.reshape(1, -1), b
 
 
+def _train_loop(X, y, lr, epochs, batch_size, order):
+    """nn.Linear + SGD over the batches that ``order(n)`` gives each epoch (torch's global seed sets the start)."""
+    X, y = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
+    model = nn.Linear(X.shape[1], 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(epochs):
+        for batch in order(len(X)).split(batch_size):
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(X[batch]).squeeze(1), y[batch]).backward()
+            optimizer.step()
+    return model.weight.detach().numpy().ravel(), float(model.bias.item())
+
+
+def _train_ignores_seed(X, y, lr, epochs, batch_size, seed):
+    """Ignores `seed` (start and shuffle come from torch's global state), so two runs with one seed differ."""
+    return _train_loop(X, y, lr, epochs, batch_size, torch.randperm)
+
+
+def _train_fixed_seed(X, y, lr, epochs, batch_size, seed):
+    """Seeds with a fixed number instead of `seed`, so every seed gives the same run."""
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    return _train_loop(X, y, lr, epochs, batch_size, lambda n: torch.randperm(n, generator=generator))
+
+
+def _train_no_shuffle(X, y, lr, epochs, batch_size, seed):
+    """Never shuffles: batches are the rows in stored order, so the seed changes only the start, which training forgets."""
+    torch.manual_seed(seed)
+    return _train_loop(X, y, lr, epochs, batch_size, torch.arange)
+
+
 def _train_cases():
     rng = np.random.default_rng(8)
     cases = []
@@ -161,8 +219,25 @@ def _train_cases():
     return cases
 
 
+def _trained(fn, case, label):
+    """Run the learner's loop on one case and return ``(w, b)``, or fail saying what came back."""
+    got = call(fn, **case, label=label)
+    if not isinstance(got, tuple) or len(got) != 2:
+        fail(f"{label} returned {type(got).__name__}; expected a pair (w, b)")
+    return got
+
+
+def _flat(got, label):
+    """The weights and the bias of an answer already checked against the closed form, as one vector."""
+    return np.append(as_array(got[0], f"{label}: w").ravel(), as_array(got[1], f"{label}: b"))
+
+
+SEED_SPREAD = 1e-4  # right answers differ by 3e-3 or more between seeds here; batches in stored order by < 1e-6
+
+
 @register(reference=_train_reference, also_right=[_train_data_loader],
-          mistakes=[_train_no_zero_grad, _train_one_epoch, _train_weight_matrix])
+          mistakes=[_train_no_zero_grad, _train_one_epoch, _train_weight_matrix, _train_ignores_seed,
+                    _train_fixed_seed, _train_no_shuffle])
 def train_linear_torch(fn) -> None:
     """Exercise 4.2: ``fn(X, y, lr, epochs, batch_size, seed)`` trains nn.Linear with SGD and returns ``(w, b)``."""
     threads = torch.get_num_threads()
@@ -172,15 +247,27 @@ def train_linear_torch(fn) -> None:
         for case in cases:
             X, y = case["X"], case["y"]
             label = f"train_linear_torch(X of shape {X.shape}, y, lr=0.05, epochs=30, batch_size=16, seed=0)"
-            got = call(fn, **case, label=label)
-            if not isinstance(got, tuple) or len(got) != 2:
-                fail(f"{label} returned {type(got).__name__}; expected a pair (w, b)")
+            got = _trained(fn, case, label)
             w, b = linear.fit_least_squares(X, y)
             hint = ("model.weight has shape (1, d); return it flattened: model.weight.detach().numpy().ravel()"
                     if np.shape(got[0]) == (1, X.shape[1]) else
                     "each step: optimizer.zero_grad(), loss.backward(), optimizer.step(); loop over all epochs and all mini-batches")
             expect_close(got[0], w, f"{label}: w (compared with the closed form)", hint, rtol=0, atol=0.05)
             expect_close(got[1], b, f"{label}: b (compared with the closed form)", hint, rtol=0, atol=0.05)
+            first, again = _flat(got, label), _flat(_trained(fn, case, label), label)
+            if first.shape != again.shape or not np.allclose(first, again, rtol=0, atol=1e-6):
+                fail(f"{label} gave different weights when called twice with the same seed; expected exactly the same "
+                     "run. Hint: take every random choice from `seed`: torch.manual_seed(seed) before making the model, "
+                     "and a generator seeded with it for the shuffling, not the global state or the clock.")
+            other_label = label.replace("seed=0", "seed=1")
+            other = _flat(_trained(fn, {**case, "seed": 1}, other_label), other_label)
+            spread = np.abs(other - first).max() if other.shape == first.shape else np.inf
+            if spread < SEED_SPREAD:
+                fail(f"{label} and the same call with seed=1 gave the same weights (they differ by at most {spread:.1e}); expected "
+                     "different runs, since the seed decides which rows share a mini-batch. Hint: shuffle the rows "
+                     "every epoch with a generator seeded from `seed`; a fixed seed, or batches in the stored order, "
+                     "make every seed the same run.")
     finally:
         torch.set_num_threads(threads)
-    passed("train_linear_torch", f"lands within 0.05 of the closed-form solution on all {len(cases)} data sets")
+    passed("train_linear_torch", f"lands within 0.05 of the closed form on all {len(cases)} data sets, "
+                                 "repeats itself for a seed and changes with it")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlcourse import linear
-from mlcourse.check._core import call, diagnose, expect_close, fail, passed, register
+from mlcourse.check._core import as_array, call, diagnose, expect_close, fail, passed, register
 
 
 def _finite_difference_gradient(X, y, w, b, eps=1e-6):
@@ -123,8 +123,12 @@ def gradient_descent(fn) -> None:
         if not isinstance(got, tuple) or len(got) != 3:
             fail(f"{label} returned {type(got).__name__}; expected a triple (w, b, losses)")
         w, b, losses = linear.gradient_descent(**case)
-        if len(got[2]) != case["steps"]:
-            fail(f"{label}: losses has {len(got[2])} entries; expected one per step ({case['steps']}). "
+        got_losses = as_array(got[2], f"{label}: losses")
+        if got_losses.ndim != 1:
+            fail(f"{label}: losses is {type(got[2]).__name__} of shape {got_losses.shape}; expected a list of numbers, "
+                 "one per step. Hint: append one float, the MSE, to a list at every step.")
+        if len(got_losses) != case["steps"]:
+            fail(f"{label}: losses has {len(got_losses)} entries; expected one per step ({case['steps']}). "
                  "Hint: append the loss once at every step, before updating w and b.")
         hint = diagnose(got[2], {
             "the loss grows: step *against* the gradient (w = w - lr * dw)": _descent_uphill(**case)[2],
@@ -144,6 +148,13 @@ def _batches_shuffle(n, batch_size, rng):
     return [indices[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
+def _batches_small_first(n, batch_size, rng):
+    order = list(rng.permutation(n))
+    small = n % batch_size
+    cuts = ([order[:small]] if small else []) + [order[i : i + batch_size] for i in range(small, n, batch_size)]
+    return iter(cuts)
+
+
 def _batches_drop_last(n, batch_size, rng):
     """Drops the last, smaller batch."""
     order = rng.permutation(n)
@@ -153,6 +164,24 @@ def _batches_drop_last(n, batch_size, rng):
 def _batches_in_order(n, batch_size, rng):
     """Does not shuffle: batches come in index order."""
     return [np.arange(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+
+
+def _batches_runs_in_shuffled_order(n, batch_size, rng):
+    """Shuffles only the order of fixed runs of neighbouring indices: on sorted data each batch holds one class."""
+    runs = [np.arange(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+    return [runs[i] for i in rng.permutation(len(runs))]
+
+
+def _batches_shuffled_inside_runs(n, batch_size, rng):
+    """Shuffles only inside fixed runs of neighbouring indices: looks random, but the same rows always share a batch."""
+    return [rng.permutation(np.arange(i, min(i + batch_size, n))) for i in range(0, n, batch_size)]
+
+
+def _batches_fixed_members(n, batch_size, rng):
+    """Fixes the batches' members with a constant seed; `rng` only reorders them, so every seed groups the same rows."""
+    order = np.random.default_rng(0).permutation(n)
+    runs = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    return [runs[i] for i in rng.permutation(len(runs))]
 
 
 def _batches_with_replacement(n, batch_size, rng):
@@ -167,17 +196,42 @@ def _batches_global_random(n, batch_size, rng):
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
-@register(reference=linear.minibatches, also_right=[_batches_shuffle],
-          mistakes=[_batches_drop_last, _batches_in_order, _batches_with_replacement, _batches_global_random])
+def _one_epoch(fn, n, batch_size, seed, label):
+    """The batches ``fn`` yields for one epoch as 1-D integer arrays, or a failure that says what came back."""
+    got = call(fn, n, batch_size, np.random.default_rng(seed), label=label)
+    if got is None or isinstance(got, (str, bytes, dict)) or hasattr(got, "columns") or not hasattr(got, "__iter__"):
+        fail(f"{label} returned {type(got).__name__}; expected a generator (or list) of index arrays, one per batch. "
+             "Hint: `yield` one array of indices per batch.")
+    batches = []
+    for batch in call(lambda: list(got), label=label):
+        try:
+            array = np.asarray(batch)
+        except (TypeError, ValueError):
+            array = np.asarray(None)
+        if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.integer):
+            fail(f"{label} yielded a batch of type {type(batch).__name__} (shape {array.shape}, dtype {array.dtype}); "
+                 "expected a non-empty 1-D array of integer indices. Hint: yield slices of a shuffled np.arange(n).")
+        batches.append(array)
+    return batches
+
+
+def _is_run(batch):
+    """True when a batch holds neighbouring indices only (in any order), like 7, 5, 6."""
+    return len(np.unique(batch)) == len(batch) and batch.max() - batch.min() + 1 == len(batch)
+
+
+@register(reference=linear.minibatches, also_right=[_batches_shuffle, _batches_small_first],
+          mistakes=[_batches_drop_last, _batches_in_order, _batches_with_replacement, _batches_global_random,
+                    _batches_runs_in_shuffled_order, _batches_shuffled_inside_runs, _batches_fixed_members])
 def minibatches(fn) -> None:
     """Exercise 3.3: ``fn(n, batch_size, rng)`` yields shuffled index arrays covering 0..n-1 once."""
     cases = [(10, 3), (8, 4), (5, 10), (1, 1), (50, 7)]
     for n, size in cases:
         label = f"minibatches(n={n}, batch_size={size}, rng)"
-        batches = [np.asarray(batch) for batch in call(lambda: list(fn(n, size, np.random.default_rng(0))), label=label)]
+        batches = _one_epoch(fn, n, size, 0, label)
         sizes = [len(batch) for batch in batches]
         expected_sizes = [size] * (n // size) + ([n % size] if n % size else [])
-        if sizes != expected_sizes:
+        if sorted(sizes) != sorted(expected_sizes):
             hint = "keep the last, smaller batch" if sum(sizes) < n else "each batch holds batch_size indices"
             fail(f"{label} gave batches of sizes {sizes}; expected {expected_sizes}. Hint: {hint}.")
         seen = np.sort(np.concatenate(batches))
@@ -186,11 +240,19 @@ def minibatches(fn) -> None:
                  "Hint: shuffle the indices 0..n-1 (rng.permutation(n)) and cut them into batches; don't sample.")
         if n >= 10 and np.array_equal(np.concatenate(batches), np.arange(n)):
             fail(f"{label} returned the indices in order; expected them shuffled. Hint: shuffle them with rng, so each epoch sees a new order.")
-        again = [np.asarray(batch) for batch in fn(n, size, np.random.default_rng(0))]
-        if not all(np.array_equal(a, b) for a, b in zip(batches, again)):
+        if n >= 10 and all(_is_run(batch) for batch in batches):
+            fail(f"{label}: every batch holds neighbouring indices (for example {sorted(batches[0].tolist())}); expected "
+                 "random members in each batch, since data files are often sorted (by class, by date). Hint: shuffle "
+                 "all n indices first, then cut the shuffled order into batches, so which rows share a batch changes.")
+        again = _one_epoch(fn, n, size, 0, label)
+        if len(again) != len(batches) or not all(np.array_equal(a, b) for a, b in zip(batches, again)):
             fail(f"{label} gave different batches for the same seed; expected the same batches every time. "
                  "Hint: draw the shuffle from the rng argument, not from np.random, so a run can be repeated.")
-    other = np.concatenate(list(fn(50, 7, np.random.default_rng(1))))
-    if np.array_equal(other, np.concatenate(batches)):
+    other = _one_epoch(fn, 50, 7, 1, "minibatches(n=50, batch_size=7, rng) with another seed")
+    if {frozenset(b.tolist()) for b in other} == {frozenset(b.tolist()) for b in batches}:
+        fail("minibatches put the same indices together in one batch for two different seeds (only the order of the "
+             "batches changed); expected the seed to decide which rows share a batch. Hint: shuffle all indices with "
+             "the rng you are given, then cut; don't fix the batches in advance.")
+    if np.array_equal(np.concatenate(other), np.concatenate(batches)):
         fail("minibatches gave the same order for two different seeds; expected a different order. Hint: shuffle with the rng you are given.")
-    passed("minibatches", f"every index once per epoch, shuffled by rng, last batch kept, on all {len(cases)} cases")
+    passed("minibatches", f"every index once per epoch, random batches drawn by rng, last batch kept, on all {len(cases)} cases")
