@@ -9,17 +9,19 @@
 # **Objectives**
 # - Write a linear model as y = Xw + b with matrices, for any number of inputs.
 # - Measure a fit with the mean squared error, and find its minimum in closed form.
-# - Read a fitted line and a residual plot.
+# - Read a fitted line and a residual plot: centre, spread, edges.
+# - Tell a fit that is better on its training rows from one that is better on new rows.
 #
-# **Minutes**: 30 (20 teaching, 10 exercises) · **Prerequisites**: lesson 01; numpy arrays.
+# **Minutes**: self-paced, 30 (20 reading, 10 exercises), best done before the day ·
+# **Prerequisites**: lesson 01; numpy arrays.
 
 # %%
-import inspect
-
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import train_test_split
 
 from mlcourse import linear
 
@@ -50,17 +52,51 @@ axes[0].set_xlabel("BMI (scaled)")
 axes[0].set_ylabel("progression")
 axes[0].set_title("The best line through the data")
 axes[0].legend()
-residuals = y - (m * x + b)
-axes[1].scatter(m * x + b, residuals, s=8, alpha=0.6)
+prediction = m * x + b
+residuals = y - prediction
+axes[1].scatter(prediction, residuals, s=8, alpha=0.6)
 axes[1].axhline(0, color="black", linewidth=1)
+span = np.array([prediction.min(), prediction.max()])
+axes[1].plot(span, y.min() - span, color="tab:red", linestyle="--", label=f"floor: {y.min():.0f} - prediction")
 axes[1].set_xlabel("prediction")
 axes[1].set_ylabel("residual (truth - prediction)")
-axes[1].set_title("Residuals: what the line misses")
+axes[1].set_title("Residuals: wider to the right, above a floor")
+axes[1].legend(loc="lower left")
 plt.tight_layout()
 
 # %% [markdown]
-# The residuals scatter evenly around zero with no pattern: a straight line is a
-# fair summary, but BMI alone leaves most of the variation unexplained.
+# A residual plot answers three questions. Is the cloud **centred** on zero
+# everywhere (if not, the line misses a curve)? Is its **spread** the same
+# everywhere? Does it have hard **edges**? Numbers first, per third of the
+# predictions:
+
+# %%
+third = pd.qcut(prediction, 3, labels=["lowest", "middle", "highest"])
+by_third = pd.Series(residuals).groupby(third, observed=True).agg(["count", "mean", "std", "min", "max"])
+by_third.insert(0, "predictions", [f"{prediction[third == t].min():.0f} to {prediction[third == t].max():.0f}"
+                                   for t in by_third.index])
+print(by_third.round(1).to_string())
+print(f"smallest target: {y.min():.0f}, so no residual can lie below {y.min():.0f} - prediction")
+
+# %% [markdown]
+# - **Centre**: the mean residual is within a few units of zero in every third:
+#   the line misses no obvious curve.
+# - **Spread**: not even. The residuals spread by about 50 (their standard
+#   deviation) in the lowest third of predictions and about 68 in the other two:
+#   a *funnel*, wider to the right.
+#   Patients predicted to progress more are also predicted less precisely. They
+#   contribute most to the squared error, and an error bar of one fixed width
+#   would be too wide on the left and too narrow on the right.
+#   (Statisticians call this heteroscedasticity. Modelling the logarithm of the
+#   target, or the spread itself, are the usual remedies.)
+# - **Edges**: the bottom of the cloud slopes down from left to right, like the
+#   dashed line. No patient progresses less than 25, so a residual can
+#   never be below 25 − prediction: the lowest residual is −81 in the lowest
+#   third and −165 in the highest. A straight edge in a residual plot usually
+#   means a bound on the target, not a property of the model.
+#
+# So a straight line is a fair first summary, with uneven noise, and BMI alone
+# leaves most of the variation unexplained.
 #
 # ## How wrong is a line? The loss
 #
@@ -71,7 +107,10 @@ plt.tight_layout()
 # $$\arg\min_{w,b} \; \frac{1}{n}\sum_i (w x_i + b - y_i)^2 .$$
 #
 # Slide the slope away from the best value and the loss rises on both sides:
-# a bowl, with our `m` at the bottom.
+# a bowl. To draw it in one dimension, the intercept is re-fitted for each slope
+# (the best intercept for slope `s` is `mean(y) - s * mean(x)`). That makes it a
+# *profile* of the loss over (slope, intercept), and it is why its minimum sits
+# exactly at the closed-form `m`.
 
 # %%
 slopes = np.linspace(m - 1500, m + 1500, 101)
@@ -80,7 +119,7 @@ fig, ax = plt.subplots(figsize=(6, 3))
 ax.plot(slopes, losses)
 ax.axvline(m, color="tab:red", linestyle="--", label="closed-form slope")
 ax.set_xlabel("slope")
-ax.set_ylabel("mean squared error")
+ax.set_ylabel("mean squared error (best intercept per slope)")
 ax.set_title("The loss is a bowl; the best slope sits at the bottom")
 ax.legend()
 plt.tight_layout()
@@ -100,15 +139,30 @@ w = np.ones(X.shape[1])
 print(f"X {X.shape} @ w {w.shape} + b -> predictions {(X @ w + 1.0).shape}")
 
 # %% [markdown]
-# ## The closed form
+# ## The closed form: the normal equations
 #
-# The trick for the intercept: append a column of ones to `X`, so `b` becomes
-# one more weight. Then least squares has an exact answer, which
-# `np.linalg.lstsq` computes in a numerically stable way. This is the course's
-# reference implementation, which your exercise 2.3 will match:
-
-# %%
-print(inspect.getsource(linear.fit_least_squares))
+# The trick for the intercept: append a column of ones to `X`. Call the result
+# `A`, of shape (n, d + 1), and stack the weights and the intercept into one
+# vector θ = (w₁, …, w_d, b). Then all n predictions are `A θ`, and the loss is
+#
+# $$L(\theta) = \frac{1}{n}\lVert A\theta - y\rVert^2
+#   = \frac{1}{n}\left(\theta^\top A^\top A\,\theta - 2\,\theta^\top A^\top y + y^\top y\right).$$
+#
+# This is a bowl in d + 1 dimensions. At its bottom the slope is zero in every
+# direction, that is, the gradient vanishes:
+#
+# $$\nabla L(\theta) = \frac{2}{n}\left(A^\top A\,\theta - A^\top y\right) = 0
+#   \quad\Longleftrightarrow\quad A^\top A\,\theta = A^\top y .$$
+#
+# These are the **normal equations**: d + 1 linear equations in d + 1 unknowns.
+# When no input is an exact combination of the others, `AᵀA` is invertible and
+# the solution is unique. (With one input they reduce to the slope and intercept
+# formulas above.) How to solve them well is exercise 2.3; a hint: forming `AᵀA`
+# squares the condition number of `A`, so numerical libraries prefer to solve the
+# least-squares problem `min ‖Aθ − y‖` directly.
+#
+# The course's reference implementation, `linear.fit_least_squares`, does it for
+# all ten inputs. Compare it with scikit-learn:
 
 # %%
 w_hat, b_hat = linear.fit_least_squares(X, y)
@@ -133,9 +187,40 @@ ax.set_title("What the ten-input model learned")
 plt.tight_layout()
 print("largest weights:", ", ".join(f"{name} {weight:+.0f}" for name, weight in
       sorted(zip(diabetes.feature_names, w_hat), key=lambda pair: -abs(pair[1]))[:3]))
-print(f"training MSE: one input {linear.mse(y, m * x + b):.0f}, all ten {linear.mse(y, linear.predict(X, w_hat, b_hat)):.0f}")
 
 # %% [markdown]
+# ## Are ten inputs better than one? Ask rows the fit has not seen
+#
+# Adding inputs can never make the *training* error worse: the bigger model
+# could always set the new weights to zero and be the smaller one. So the
+# training error always says "more is better", even when the new inputs are
+# noise. To see what an input is worth, fit on three quarters of the patients and
+# measure the error on the quarter the fit has not seen. Three candidates: BMI
+# alone, all ten inputs, and all ten plus 100 columns of pure random noise.
+
+# %%
+rng = np.random.default_rng(0)
+candidates = {
+    "BMI only": X_all[["bmi"]].to_numpy(),
+    "all ten inputs": X,
+    "ten inputs + 100 noise columns": np.hstack([X, rng.normal(0, X.std(), size=(len(X), 100))]),  # same scale, no signal
+}
+rows = {}
+for name, inputs in candidates.items():
+    inputs_train, inputs_test, y_train, y_test = train_test_split(inputs, y, test_size=0.25, random_state=0)
+    w_fit, b_fit = linear.fit_least_squares(inputs_train, y_train)
+    rows[name] = {"training MSE": linear.mse(y_train, linear.predict(inputs_train, w_fit, b_fit)),
+                  "held-out MSE": linear.mse(y_test, linear.predict(inputs_test, w_fit, b_fit))}
+print(pd.DataFrame(rows).T.round(0).to_string())
+
+# %% [markdown]
+# The training MSE falls at every step, also when the 100 added columns are pure
+# noise (2780 to 1789). The held-out MSE tells the truth: ten inputs beat BMI
+# alone on new patients too (3180 against 4181), while the noise columns raise it
+# to 5443, far worse than without them. Judge a model on rows it has not seen.
+# Lesson 07 studies this gap (overfitting) and how to choose between models
+# without fooling yourself.
+#
 # The closed form is exact and fast for a few thousand features. Beyond that,
 # or for models that are not linear, there is no formula: lesson 03 finds the
 # bottom of the bowl by walking downhill instead.
@@ -144,6 +229,8 @@ print(f"training MSE: one input {linear.mse(y, m * x + b):.0f}, all ten {linear.
 #
 # - A linear model predicts y = Xw + b: one weight per input plus an intercept.
 # - The mean squared error turns "how good is this line" into one number to minimise.
-# - Least squares has a closed form; a column of ones folds the intercept into the weights.
+# - Read a residual plot for its centre, its spread (here a funnel) and its edges (here the target's floor).
+# - Least squares has a closed form, the normal equations AᵀAθ = Aᵀy; a column of ones folds the intercept into the weights.
 # - Vectorized numpy (`X @ w`) replaces loops over samples and features.
 # - Our closed form equals scikit-learn's `LinearRegression` to 1e-8.
+# - More inputs never raise the training error; only held-out rows show whether they help.

@@ -5,7 +5,7 @@
 # the error, and fit the best line in closed form. Use numpy; no scikit-learn
 # inside your functions.
 #
-# **Minutes**: 10 · **Grade yourself**: `mlcourse grade exercises/02_linear_regression.ipynb`
+# **Minutes**: 10, self-paced · **Grade yourself**: `mlcourse grade exercises/02_linear_regression.ipynb`
 
 # %%
 import numpy as np
@@ -20,7 +20,7 @@ from mlcourse import check
 # %%
 def predict(X, w, b):
     # BEGIN SOLUTION
-    # STUB: raise NotImplementedError("Exercise 2.1: return X @ w + b")
+    # STUB: raise NotImplementedError("Exercise 2.1: one prediction per row of X")
     return X @ w + b
     # END SOLUTION
 
@@ -45,14 +45,19 @@ check.mse(mse)
 
 # %% [markdown]
 # **Exercise 2.3** — Write `fit_least_squares(X, y)` returning `(w, b)`: the
-# weights and intercept with the smallest squared error. Append a column of ones
-# to `X` so the intercept is one more weight, solve with `np.linalg.lstsq`, then
-# split the solution into `w` and `b`.
+# weights (shape `(d,)`) and the intercept (a number) with the smallest mean
+# squared error, for any number of inputs `d`. The lesson derived the equations
+# the minimum satisfies; turn them into numpy, choosing how to solve them (the
+# lesson says why one way is more accurate than another). The check uses
+# correlated inputs, and inputs whose means are not zero.
 
 # %%
 def fit_least_squares(X, y):
     # BEGIN SOLUTION
-    # STUB: raise NotImplementedError("Exercise 2.3: solve least squares with an intercept column")
+    # STUB: raise NotImplementedError("Exercise 2.3: return the (w, b) with the smallest squared error")
+    # A column of ones makes the intercept one more weight. lstsq solves min ||A theta - y|| directly
+    # (via the SVD) instead of forming A^T A, which would square the condition number.
+    # np.linalg.solve(A.T @ A, A.T @ y) also passes here, on well-conditioned inputs.
     design = np.column_stack([X, np.ones(len(X))])
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     return coef[:-1], coef[-1]

@@ -97,6 +97,24 @@ def _least_squares_normal_equations(X, y):
     return coef[:-1], coef[-1]
 
 
+def _least_squares_centred(X, y):
+    """Centre, solve for w without an intercept, then put the means back into b."""
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    w, *_ = np.linalg.lstsq(X - x_mean, y - y_mean, rcond=None)
+    return w, float(y_mean - x_mean @ w)
+
+
+def _least_squares_pseudo_inverse(X, y):
+    coef = np.linalg.pinv(np.column_stack([X, np.ones(len(X))])) @ y
+    return coef[:-1], float(coef[-1])
+
+
+def _least_squares_intercept_is_mean_y(X, y):
+    """Fits w on centred inputs, then takes b = mean(y), forgetting that b must undo the centring."""
+    w, _ = _least_squares_centred(X, y)
+    return w, float(y.mean())
+
+
 def _least_squares_no_intercept(X, y):
     """Solves without a column of ones, so there is no intercept."""
     w, *_ = np.linalg.lstsq(X, y, rcond=None)
@@ -130,8 +148,10 @@ def _least_squares_cases():
 
 @register(
     reference=linear.fit_least_squares,
-    also_right=[_least_squares_sklearn, _least_squares_normal_equations],
-    mistakes=[_least_squares_no_intercept, _least_squares_one_feature_at_a_time, _least_squares_intercept_in_w],
+    also_right=[_least_squares_sklearn, _least_squares_normal_equations, _least_squares_centred,
+                _least_squares_pseudo_inverse],
+    mistakes=[_least_squares_no_intercept, _least_squares_one_feature_at_a_time, _least_squares_intercept_in_w,
+              _least_squares_intercept_is_mean_y],
 )
 def fit_least_squares(fn) -> None:
     """Exercise 2.3: ``fn(X, y)`` returns ``(w, b)`` minimising the squared error, intercept included."""
@@ -149,5 +169,9 @@ def fit_least_squares(fn) -> None:
                     _least_squares_one_feature_at_a_time(X, y)[0],
             }, "append a column of ones to X, solve with np.linalg.lstsq, then split into w (all but the last) and b (the last)")
         expect_close(got[0], w, f"{label}: w", hint, rtol=1e-5, atol=1e-6)
-        expect_close(got[1], b, f"{label}: b", hint, rtol=1e-5, atol=1e-6)
+        b_hint = diagnose(got[1], {
+            "b is mean(y), the intercept only for centred inputs; these inputs have means "
+            f"{np.round(X.mean(axis=0), 2).tolist()}, so b = mean(y) - mean(X) @ w": y.mean(),
+        }, "the intercept is the weight of the column of ones (the last entry of the solution)")
+        expect_close(got[1], b, f"{label}: b", b_hint, rtol=1e-5, atol=1e-6)
     passed("fit_least_squares", f"matches the least-squares solution on all {len(cases)} data sets (one feature, correlated features)")
