@@ -24,10 +24,13 @@
 # running real code on your laptop. The work falls into three areas:
 
 # %%
+from datetime import datetime, timedelta
+
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.colors import to_rgba
 
-from mlcourse.course import LESSONS
+from mlcourse.course import BREAKS, DAY_START, LESSONS
 
 pd.DataFrame(
     {
@@ -47,24 +50,38 @@ pd.DataFrame(
 # The lessons each serve one of the seven goals of the class: validate the
 # problem definition; select preliminary models; recreate published results;
 # build training and validation sets; automate experiment tracking; adapt and tune
-# models; deploy and support them in production. The minutes below are teaching
-# time for a live class; every notebook itself *runs* in seconds.
+# models; deploy and support them in production. The live day teaches the
+# lessons and parts that reach those goals; the rest is *self-paced*, for
+# before or after the day: a few whole lessons, and the sections marked
+# *Self-paced* inside live lessons. The minutes are teaching time; every
+# notebook itself *runs* in seconds.
 
 # %%
 agenda = pd.DataFrame(
-    [(lesson.stem, lesson.goal, lesson.minutes, lesson.available()) for lesson in LESSONS],
-    columns=["lesson", "goal", "minutes", "ready"],
+    [(lesson.stem, lesson.goal, lesson.live, lesson.minutes if lesson.live else 0,
+      lesson.extra if lesson.live else lesson.minutes, lesson.available()) for lesson in LESSONS],
+    columns=["lesson", "goal", "live", "live minutes", "self-paced minutes", "ready"],
 )
-print(f"{len(agenda)} lessons, {agenda.minutes.sum()} minutes of teaching "
-      f"({agenda.minutes.sum() / 60:.1f} hours); {agenda.ready.sum()} ready in this copy of the course.")
+live, alone = agenda["live minutes"].sum(), agenda["self-paced minutes"].sum()
+breaks = sum(minutes for _, minutes in BREAKS.values())
+end = datetime.strptime(DAY_START, "%H:%M") + timedelta(minutes=int(live + breaks))
+print(f"The live day: {live} minutes of teaching ({live / 60:.1f} hours) and {breaks} of breaks, "
+      f"{DAY_START} to {end:%H:%M}.")
+print(f"Self-paced: {alone} minutes, the whole of {', '.join(agenda.lesson[~agenda.live])} "
+      "and the parts of live lessons marked Self-paced.")
+print(f"{agenda.ready.sum()} of {len(agenda)} lessons are ready in this copy of the course.")
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 4.5))
-colors = agenda.ready.map({True: "tab:blue", False: "lightgray"})
-ax.barh(agenda.lesson, agenda.minutes, color=colors)
+shade = [to_rgba("tab:blue", 1.0 if ready else 0.35) for ready in agenda.ready]
+fig, ax = plt.subplots(figsize=(7, 4.8))
+ax.barh(agenda.lesson, agenda["live minutes"], color=shade, label="live, in the day")
+ax.barh(agenda.lesson, agenda["self-paced minutes"], left=agenda["live minutes"], color="white",
+        edgecolor=shade, hatch="///", label="self-paced")
 ax.invert_yaxis()
 ax.set_xlabel("teaching minutes (lesson + exercises)")
-ax.set_title("A one-day class: minutes per lesson (grey: not written yet)")
+ax.set_title("Minutes per lesson, live and self-paced (pale: not written yet)")
+ax.set_xlim(0, 1.4 * (agenda["live minutes"] + agenda["self-paced minutes"]).max())  # room for the legend
+ax.legend(loc="upper right")
 plt.tight_layout()
 
 # %% [markdown]
@@ -111,8 +128,11 @@ def accuracy(y_true, y_pred):
 check.accuracy(accuracy)
 
 # %% [markdown]
-# A check accepts any correct answer (a loop, numpy, pandas: your choice), not
-# just the one in the solutions.
+# A check accepts most correct answers (a loop, numpy, pandas: your choice), not
+# just the one in the solutions, and rejects the typical mistakes it was tested
+# against. It is a set of tests, not a proof: now and then a right answer written
+# in an unusual way is refused, or a wrong one slips through. Tell your
+# instructor when that happens.
 #
 # ## Grading your work
 #
@@ -143,76 +163,74 @@ pd.DataFrame([(v.name, "✓" if v.ok else "✗", v.detail, v.fix) for v in verdi
 # %% [markdown]
 # ## Tools of the trade
 #
-# No tool is best for everything. These tables give each one's sweet spot and
-# when to look elsewhere. The last column says where you will meet it in this course.
+# No tool is best for everything. These tables are the class's slides of
+# February 2019. Where something has changed since, a column "since 2019" says
+# what (empty: nothing to add); the last column says where you will meet the tool
+# in this course. Tools move fast: check a project's own site before you choose it.
 #
-# **Programming languages**
-
-# %%
-pd.DataFrame(
-    [
-        ("Python", "general ML, data processing, systems integration", "every lesson"),
-        ("R", "statistics, general data science", "(not used)"),
-        ("C/C++", "system software, high-performance computing", "under numpy and PyTorch"),
-        ("JavaScript", "web-based applications", "(not used)"),
-        ("Java/Scala", "enterprise integration", "Spark, lesson 15"),
-        ("bash", "systems integration", "make and the terminal"),
-    ],
-    columns=["language", "when to use", "in this course"],
-).set_index("language")
-
-# %% [markdown]
+# **Programming languages** (the 2019 list still holds)
+#
+# | language | when to use | in this course |
+# |---|---|---|
+# | Python | general ML, data processing, systems integration | every lesson |
+# | R | statistics, general data science | (not used) |
+# | C/C++ | system software, high-performance computing | under numpy and PyTorch |
+# | JavaScript | web-based applications | (not used) |
+# | Java/Scala | enterprise integration | Spark, lesson 15 |
+# | bash | systems integration | make and the terminal |
+#
 # **Computational libraries and frameworks**
-
-# %%
-pd.DataFrame(
-    [
-        ("TensorFlow", "deep learning, production systems including mobile", "new to ML, no production requirements", "(pointers only)"),
-        ("PyTorch", "ease of use, popular with researchers", "production needs beyond simple serving", "lessons 04, 08 to 11, 13, 15"),
-        ("Keras", "ease of use, production backend with TensorFlow", "your colleagues use another library", "(pointers only)"),
-        ("scikit-learn", "general-purpose ML", "deep learning, GPU needed", "lessons 01 to 08"),
-        ("MXNet", "performance, scalability, stability", "you need a larger community", "(not used)"),
-        ("Caffe 2", "computer vision heritage", "you need a larger community or features", "(not used)"),
-    ],
-    columns=["library", "sweet spot", "when to look elsewhere", "in this course"],
-).set_index("library")
-
-# %% [markdown]
+#
+# | library | sweet spot (2019) | when to look elsewhere (2019) | since 2019 | in this course |
+# |---|---|---|---|---|
+# | TensorFlow | deep learning, production systems including mobile | new to ML, no production requirements | TensorFlow 2 (late 2019) made eager execution the default and Keras its main API; TensorFlow Lite is now called LiteRT. Most new research code is written in PyTorch or JAX. | (pointers only) |
+# | PyTorch | ease of use, popular with researchers | production needs beyond simple serving | That gap has largely closed: `torch.export` captures a model's whole graph for deployment, and ExecuTorch runs such graphs on phones and embedded devices. | lessons 04, 08 to 11, 13, 15 |
+# | Keras | ease of use, production backend with TensorFlow | your colleagues use another library | Keras 3 (2023) runs on JAX, TensorFlow or PyTorch: no longer tied to TensorFlow. | (pointers only) |
+# | scikit-learn | general-purpose ML | deep learning, GPU needed | Still the default for classic ML on tables, and still built for the CPU. | lessons 01 to 08 |
+# | MXNet | performance, scalability, stability | you need a larger community | Retired: Apache moved it to the Attic, its shelf for ended projects, in 2023. Start nothing new on it. | (not used) |
+# | Caffe 2 | computer vision heritage | you need a larger community or features | Merged into PyTorch in 2018, before the slide was made. | (not used) |
+# | JAX | | | Not on the slide: NumPy-style arrays with automatic gradients and compilation, much used in research; one of Keras 3's backends. | (not used) |
+#
 # **Prepackaged models (start from someone else's training)**
-
-# %%
-pd.DataFrame(
-    [
-        ("spaCy", "natural language processing", "Python, TensorFlow, PyTorch"),
-        ("TF-Slim", "image classification", "TensorFlow"),
-        ("TensorFlow object detection", "object detection", "TensorFlow"),
-        ("TensorFlow Hub, TensorFlow models", "various", "TensorFlow"),
-        ("Caffe Model Zoo", "various", "Caffe"),
-        ("Keras applications", "various", "Keras"),
-    ],
-    columns=["name", "application", "language and libraries"],
-).set_index("name")
-
-# %% [markdown]
+#
+# | name | application | language and libraries (2019) | since 2019 |
+# |---|---|---|---|
+# | spaCy | natural language processing | Python, TensorFlow, PyTorch | Still active; its transformer pipelines run on PyTorch. |
+# | TF-Slim | image classification | TensorFlow | Written for TensorFlow 1; new projects take weights from the sources in the last row. Lesson 11 still borrows its two flags, which name the idea well. |
+# | TensorFlow object detection | object detection | TensorFlow | |
+# | TensorFlow Hub, TensorFlow models | various | TensorFlow | TensorFlow Hub's models now live on Kaggle Models. |
+# | Caffe Model Zoo | various | Caffe | Caffe is no longer actively developed. |
+# | Keras applications | various | Keras | Part of Keras 3, so usable from JAX and PyTorch too. |
+# | Hugging Face Hub; torchvision and timm weights | various | mostly PyTorch | Not on the slide: where many pretrained weights are found today. |
+#
 # Lesson 11 shows the idea behind all of them, *transfer learning*, with a small
 # network pretrained by a script in this repository, since the course never
 # downloads weights.
 #
-# **Scripting and workflow tools**
-
-# %%
-pd.DataFrame(
-    [
-        ("scripting", "Python + argparse", "reusable scripts with well-defined interfaces", "lesson 12"),
-        ("scripting", "make, cmake, ninja", "general build automation", "`make lab`, `make test`"),
-        ("scripting", "Guild AI", "capture script output as ML experiments", "(pointers only)"),
-        ("workflow", "MLflow", "enterprise-wide ML workflow, experiment tracking", "lesson 12"),
-        ("workflow", "Airflow", "general workflow automation", "lesson 15"),
-        ("workflow", "Polyaxon, Kubernetes", "container-based job scheduling", "lesson 15"),
-        ("workflow", "plain scripts", "ad hoc automation", "everywhere"),
-    ],
-    columns=["kind", "tool", "when to use", "in this course"],
-).set_index(["kind", "tool"])
+# **Scripting tools**
+#
+# | tool | when to use | in this course |
+# |---|---|---|
+# | Python + argparse | reusable scripts with well-defined interfaces | lesson 12 |
+# | Guild AI | capture script output as ML experiments | (pointers only) |
+# | Paver | a make-like tool written in Python | (not used: the course uses make) |
+# | make, cmake, ninja | general build automation | `make lab`, `make test` |
+#
+# **Workflow automation**
+#
+# | tool | when to use | since 2019 | in this course |
+# |---|---|---|---|
+# | MLflow | enterprise-wide ML workflow | also a model registry now | lesson 12 |
+# | Guild AI | ad hoc workflows, integration with other automation systems | | (pointers only) |
+# | Polyaxon | job scheduling for ML on Kubernetes | | (not used) |
+# | Airflow | general workflow automation | | lesson 15 |
+# | plain scripts | ad hoc automation | | everywhere |
+#
+# Polyaxon schedules ML jobs *on* Kubernetes; Kubernetes itself (container
+# orchestration, a general platform for applications) and Jenkins (continuous
+# integration) come from a later slide of the class, on workflow management and
+# job scheduling. Lesson 15 points to Kubernetes; lesson 14 builds the kind of
+# promotion gate a continuous-integration server runs.
 
 # %% [markdown]
 # ## Keypoints
@@ -221,4 +239,5 @@ pd.DataFrame(
 # - A check cell answers at once: ✓, or a message with what was expected and a hint.
 # - `pytest --nbval-lax exercises/NN_*.ipynb` and `mlcourse grade` turn check cells into pass/fail.
 # - `mlcourse doctor` says whether the machine is ready and how to fix what is not.
-# - Pick a tool for its sweet spot; Python, scikit-learn and PyTorch carry this course.
+# - Pick a tool for its sweet spot, and check its current state first: the class's 2019 tables have aged (MXNet is retired, Caffe2 is part of PyTorch, Keras runs on three backends).
+# - Python, scikit-learn and PyTorch carry this course.

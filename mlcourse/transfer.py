@@ -34,22 +34,35 @@ def _under(name: str, prefixes) -> bool:
 def load_pretrained(model: nn.Module, path, exclude=()) -> list[str]:
     """Copy the checkpoint's tensors into ``model``, except those under the ``exclude`` prefixes.
 
-    The file is read with ``weights_only=True``: tensors only, no code. Tensors
-    whose shapes differ from the model's are reported together, naming each.
+    The file is read with ``weights_only=True``: tensors only, no code. Nothing
+    is skipped silently, because a skipped tensor leaves the model with random
+    weights while the run goes on as if it were pretrained. Before anything is
+    copied, three problems are looked for and reported together, each naming
+    the tensors concerned:
+
+    - a kept tensor the model has no place for ("not in the model": a
+      ``module.`` prefix from a wrapped model, a renamed layer, a typo);
+    - a tensor of the model that is neither excluded nor in the checkpoint
+      ("not in the checkpoint"; TF-Slim refuses these too unless
+      ``--ignore_missing_vars`` is given);
+    - a tensor whose shape differs from the model's.
+
     Returns the names of the tensors loaded.
     """
     checkpoint = torch.load(path, weights_only=True)
     own = model.state_dict()
     wanted = {name: tensor for name, tensor in checkpoint.items() if not _under(name, exclude)}
     unknown = sorted(set(wanted) - set(own))
+    absent = sorted(name for name in own if name not in wanted and not _under(name, exclude))
     mismatched = [f"{name} {tuple(tensor.shape)} vs {tuple(own[name].shape)}"
                   for name, tensor in wanted.items() if name in own and tensor.shape != own[name].shape]
-    if unknown or mismatched:
-        raise ValueError(f"cannot load {Path(path).name}: " + "; ".join(
-            ([f"not in the model: {', '.join(unknown)}"] if unknown else [])
-            + ([f"shapes differ (checkpoint vs model): {', '.join(mismatched)}"] if mismatched else [])
-        ) + ". Add their prefixes to exclude.")
-    model.load_state_dict(wanted, strict=False)
+    problems = [f"{what}: {', '.join(names)}" for what, names in (
+        ("not in the model", unknown), ("not in the checkpoint", absent),
+        ("shapes differ (checkpoint vs model)", mismatched)) if names]
+    if problems:
+        raise ValueError(f"cannot load {Path(path).name}: " + "; ".join(problems)
+                         + ". To leave tensors out on purpose, add their prefixes to exclude.")
+    model.load_state_dict(wanted, strict=False)  # strict=False only because the excluded tensors are absent
     return sorted(wanted)
 
 

@@ -4,7 +4,7 @@
 # TF-Slim's two flags, `--checkpoint_exclude_scopes` and `--trainable_scopes`,
 # as PyTorch functions.
 #
-# **Minutes**: 15 · **Grade yourself**: `mlcourse grade exercises/11_transfer_learning.ipynb`
+# **Minutes**: 10 · **Grade yourself**: `mlcourse grade exercises/11_transfer_learning.ipynb`
 
 # %%
 import torch
@@ -15,13 +15,18 @@ from mlcourse.reproducible import seed_everything
 seed_everything(0)
 
 # %% [markdown]
-# **Exercise 11.1** — Write `load_pretrained(model, path, exclude)`: read the
-# checkpoint at `path` safely (`torch.load(path, weights_only=True)` loads
-# tensors and nothing else), keep every tensor whose name does *not* start with
-# one of the prefixes in `exclude` (a prefix `"head"` covers `"head.weight"` and
-# `"head.bias"`), load those into `model` (`model.load_state_dict(kept,
-# strict=False)`), and return their names. A tensor whose shape does not fit
-# the model must raise an error that names it.
+# **Exercise 11.1** — Write `load_pretrained(model, path, exclude)`, TF-Slim's
+# `--checkpoint_exclude_scopes` in PyTorch: copy into `model` every tensor of
+# the checkpoint at `path` whose name does *not* start with one of the prefixes
+# in `exclude` (a prefix `"head"` covers `"head.weight"` and `"head.bias"`), and
+# return the names of the tensors loaded. Read the file in the mode that cannot
+# run code hidden in it.
+#
+# Nothing may go wrong silently. Raise an error that names the tensors concerned
+# when a tensor's shape does not fit the model, when a tensor you keep has no
+# place in the model (a `module.` prefix, a renamed layer), or when a tensor of
+# the model is neither excluded nor in the checkpoint. The lesson showed what
+# `load_state_dict` tells you and what it lets through.
 
 # %%
 def load_pretrained(model, path, exclude):
@@ -30,7 +35,10 @@ def load_pretrained(model, path, exclude):
     checkpoint = torch.load(path, weights_only=True)
     kept = {name: tensor for name, tensor in checkpoint.items()
             if not any(name.startswith(prefix) for prefix in exclude)}
-    model.load_state_dict(kept, strict=False)  # raises, naming the tensor, if a shape does not fit
+    report = model.load_state_dict(kept, strict=False)  # a shape that does not fit raises here, naming the tensor
+    missing = [name for name in report.missing_keys if not any(name.startswith(prefix) for prefix in exclude)]
+    if report.unexpected_keys or missing:  # strict=False let these through: refuse them by name
+        raise ValueError(f"not in the model: {report.unexpected_keys}; not in the checkpoint: {missing}")
     return list(kept)
     # END SOLUTION
 
@@ -39,11 +47,13 @@ def load_pretrained(model, path, exclude):
 check.load_pretrained(load_pretrained)
 
 # %% [markdown]
-# **Exercise 11.2** — Write `freeze(model, trainable)`: for every parameter of
-# `model` (`model.named_parameters()`), set `requires_grad` to `True` if its name
-# starts with one of the prefixes in `trainable`, and to `False` otherwise.
-# Return the number of trainable values (the sum of `parameter.numel()`). An
-# optimizer given only those parameters then changes nothing else.
+# **Exercise 11.2** — Write `freeze(model, trainable)`, TF-Slim's
+# `--trainable_scopes`: afterwards, only the parameters whose names start with
+# one of the prefixes in `trainable` can learn, and every other parameter is
+# frozen. Each call decides afresh for every parameter: one that an earlier call
+# froze learns again if a prefix now covers it. Return how many numbers (weights
+# and biases) can learn. An optimizer given the trainable parameters must then
+# change nothing else.
 
 # %%
 def freeze(model, trainable):

@@ -49,6 +49,8 @@ def _accuracy_cases():
 
 def _accuracy_hint(got, expected, y_true, y_pred):
     n = len(y_true)
+    if math.isnan(got):
+        return "nan comes from 0 / 0 or the mean of nothing: check that you divide by the number of samples"
     if math.isclose(got, expected * n) and n > 1:
         return "this is the number of matches; divide by the number of samples"
     if math.isclose(got, 1 - expected):
@@ -70,8 +72,10 @@ def accuracy(fn) -> None:
     for y_true, y_pred in cases:
         expected = _accuracy_reference(y_true, y_pred)
         got = call(fn, y_true, y_pred, label=f"accuracy({y_true!r}, {y_pred!r})")
+        if isinstance(got, np.ndarray) and got.ndim == 0:  # np.mean(...)[()] style: one number all the same
+            got = got[()]
         if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.number)):
-            fail(f"accuracy({y_true!r}, {y_pred!r}) returned {got!r} ({type(got).__name__}); "
+            fail(f"accuracy({y_true!r}, {y_pred!r}) returned {repr(got)[:80]} ({type(got).__name__}); "
                  f"expected a single number between 0 and 1, here {expected:.3f}")
         if not math.isclose(float(got), expected, abs_tol=1e-9):
             fail(f"accuracy({y_true!r}, {y_pred!r}) returned {got!r}; expected {expected:.3f}. "
@@ -143,7 +147,11 @@ def missing_share(fn) -> None:
         if not isinstance(got, (pd.Series, dict)):
             fail(f"missing_share returned {type(got).__name__}; expected a pandas Series "
                  "(or a dict) with one share per column, indexed by column name")
-        got = pd.Series(got, dtype=float)
+        try:
+            got = pd.Series(got, dtype=float)
+        except (TypeError, ValueError):
+            fail(f"missing_share returned {repr(got)[:120]}; expected a number from 0 to 1 for each column, "
+                 f"like {expected.round(3).to_dict()}. Hint: the share of missing values is a number, not text.")
         if set(got.index) != set(expected.index):
             fail(f"missing_share returned values for {list(got.index)}; expected one per column "
                  f"{list(expected.index)}. Hint: {_missing_share_hint(got, expected, df)}.")
