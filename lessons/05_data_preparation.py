@@ -2,18 +2,18 @@
 # # 05 · Data preparation: from a raw table to model-ready numbers
 #
 # **Questions**
-# - Why do models need inputs on similar scales, and what is whitening?
+# - Why do models need inputs on similar scales?
 # - What do we do with missing values, continuous values we want in bins, and text categories?
 # - How do we make a new file from a customer, or a new version of an API, safe to use?
 #
 # **Objectives**
-# - Standardize, whiten and bin numeric columns, and measure when binning helps a model.
-# - Impute missing values while telling the model where they were.
+# - Standardize and bin numeric columns.
+# - Impute missing values while telling the model, with 0/1 marks, where they were.
 # - Chain all steps into one scikit-learn `Pipeline` from raw table to prediction.
 # - Validate an incoming file against the training schema: refuse what the pipeline cannot handle, score and flag what it can fill.
-# - *Self-paced*: measure whether a derived feature helps; catch an API's schema change before it reaches the training data.
+# - *Self-paced*: whiten; measure when binning helps a linear model and whether a derived feature helps; catch an API's schema change before it reaches the training data.
 #
-# **Minutes**: 30 (15 teaching, 15 exercises) + 15 self-paced (feature engineering, a new API) ·
+# **Minutes**: 35 (15 teaching, 20 exercises) + 15 self-paced (whitening, binning in a model, feature engineering, a new API) ·
 # **Prerequisites**: lessons 01 and 03.
 
 # %%
@@ -52,37 +52,38 @@ X.head()
 X[NUMERIC].describe().loc[["mean", "std", "min", "max"]].round(1)
 
 # %% [markdown]
-# ## Normalizing and whitening
+# ## Standardizing
 #
-# Lesson 03 showed that inputs on very different scales make gradient descent
-# crawl; distance-based models (nearest neighbours, SVMs) are worse still, since
-# the largest column dominates every distance. **Standardizing** subtracts each
-# column's mean and divides by its standard deviation. **Whitening** goes further:
-# it also removes the correlations between columns (here with PCA), so every
-# direction has the same spread.
+# Lesson 03 showed that inputs far from zero and on different scales make
+# gradient descent crawl; distance-based models (nearest neighbours, SVMs) are
+# worse still, since the largest column dominates every distance.
+# **Standardizing** subtracts each column's mean and divides by its standard
+# deviation, so that every column is centred on 0 with a spread of 1.
 
 # %%
-pair = X[["bill_length_mm", "body_mass_g"]].dropna()
-standardized = StandardScaler().fit_transform(pair)
-whitened = PCA(whiten=True).fit_transform(standardized)
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
-labels = {"raw": ("bill length (mm)", "body mass (g)"), "standardized": ("bill length (std units)", "body mass (std units)"),
-          "whitened": ("component 1", "component 2")}
-for ax, values, title in zip(axes, (pair.to_numpy(), standardized, whitened), labels):
+def scatter(ax, values: np.ndarray, title: str, axis_labels: tuple[str, str]) -> None:
+    """Two columns against each other, with their correlation in the title."""
     ax.scatter(values[:, 0], values[:, 1], s=6, alpha=0.6)
     ax.set_title(f"{title}: correlation {np.corrcoef(values.T)[0, 1]:+.2f}")
-    ax.set_xlabel(labels[title][0])
-    ax.set_ylabel(labels[title][1])
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+
+
+pair = X[["bill_length_mm", "body_mass_g"]].dropna()
+standardized = StandardScaler().fit_transform(pair)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+scatter(axes[0], pair.to_numpy(), "raw", ("bill length (mm)", "body mass (g)"))
+scatter(axes[1], standardized, "standardized", ("bill length (std units)", "body mass (std units)"))
 axes[1].set_aspect("equal")
-axes[2].set_aspect("equal")
 fig.suptitle("Bill length against body mass")
 plt.tight_layout()
+print("standardized: means", standardized.mean(axis=0).round(2).tolist(), "standard deviations",
+      standardized.std(axis=0).round(2).tolist())
 
 # %% [markdown]
-# Standardizing changes the units, not the shape: the cloud is still tilted.
-# Whitening rotates and rescales it into a round blob with zero correlation.
-# Standardizing is the everyday default; whitening helps some models (and is a
-# step inside others) but makes columns harder to interpret.
+# Standardizing changes the units, not the shape: the cloud is still tilted,
+# with the same correlation. Removing the tilt too is **whitening**, in the
+# self-paced part at the end.
 #
 # ## Binning
 #
@@ -111,65 +112,16 @@ print(f"masses that are a multiple of 25 g: {(mass['body_mass_g'] % 25 == 0).mea
 # The bins hold *roughly* the same number (73, 72, 70 and 77), not exactly:
 # every mass was recorded in steps of 25 g, so many penguins share a value,
 # and all penguins with the value at an edge (six weigh exactly 4,050 g) land
-# in the same bin. An edge cannot split a tie.
-#
-# ### Binning in a model
-#
-# A bin helps a model that cannot bend. A linear model draws one straight
-# line; when the relationship goes up, down and up again, no line follows it.
-# Bill depth against flipper length is such a case: within each species,
-# longer flippers come with deeper bills, but the Gentoo penguins have the
-# longest flippers and the shallowest bills. One-hot encoded bins give the
-# linear model one level per bin, so it can follow the bends. We score by R²
-# (lesson 01: 1 is perfect, 0 is no better than always predicting the mean)
-# on 25 splits (5 folds, repeated 5 times), the same splits for every model:
-
-# %%
-SPLITS = RepeatedKFold(n_splits=5, n_repeats=5, random_state=0)
-SPLITS_BY_CLASS = RepeatedStratifiedKFold(n_splits=5, n_repeats=5, random_state=0)  # each fold keeps the species mix
-
-pairs = train[["flipper_length_mm", "bill_depth_mm", "species"]].dropna()
-flipper, depth = pairs[["flipper_length_mm"]], pairs["bill_depth_mm"]
-models = {"straight line": LinearRegression()} | {
-    f"{n} bins + line": make_pipeline(KBinsDiscretizer(n_bins=n, encode="onehot", strategy="quantile",
-                                                       quantile_method="averaged_inverted_cdf"), LinearRegression())
-    for n in (4, 8)}
-r2 = {name: cross_val_score(model, flipper, depth, cv=SPLITS, scoring="r2") for name, model in models.items()}
-for name, values in r2.items():
-    print(f"{name:>14}: R² {values.mean():.2f} ± {values.std():.2f}")
-better_by = r2["8 bins + line"] - r2["straight line"]
-print(f"8 bins beat the straight line on {(better_by > 0).sum()} of {len(better_by)} splits, "
-      f"by {better_by.mean():.2f} on average ({better_by.min():+.2f} to {better_by.max():+.2f})")
-
-fig, ax = plt.subplots(figsize=(6, 3.5))
-for species, group in pairs.groupby("species"):
-    ax.scatter(group.flipper_length_mm, group.bill_depth_mm, s=8, alpha=0.6, label=species)
-grid = pd.DataFrame({"flipper_length_mm": np.linspace(flipper.min().iloc[0], flipper.max().iloc[0], 300)})
-for name in ("straight line", "8 bins + line"):
-    ax.plot(grid.flipper_length_mm, models[name].fit(flipper, depth).predict(grid), color="black",
-            linestyle="--" if name == "straight line" else "-", label=name)
-ax.set_xlabel("flipper length (mm)")
-ax.set_ylabel("bill depth (mm)")
-ax.set_title("A line cannot bend; bins can")
-ax.legend(fontsize=8)
-plt.tight_layout()
-
-# %% [markdown]
-# With 8 bins the linear model explains about half of the variation in bill
-# depth (R² 0.56), against a third for the straight line (0.33), and it wins
-# on 24 of the 25 splits: a gain well beyond the spread across splits. With 4
-# bins the steps are too coarse to follow the dip, and the difference (0.34
-# against 0.33) is far inside the spread. So the number of bins is a choice,
-# made by cross-validation like any other. Bins have a cost: inside a bin the
-# prediction is flat, so the model throws away the exact value. A model that
-# can bend by itself (a tree, a neural network) has less need of them.
+# in the same bin. An edge cannot split a tie. Whether bins help a model is
+# a measurement, made in the self-paced part at the end.
 #
 # ## Missing values
 #
 # Real data has holes. Dropping every row with a hole throws data away (and at
 # prediction time you cannot drop the customer's row). **Imputing** fills a hole
-# with a typical value, such as the median; a **missing indicator** column
-# keeps the fact that the value was missing, which can itself be informative.
+# with a typical value, such as the median; a **missing indicator** (a *mark*)
+# is a 0/1 column that keeps the fact that the value was missing, which can
+# itself be informative.
 
 # %%
 holes = X[X[NUMERIC].isna().any(axis=1)]
@@ -178,6 +130,25 @@ filled = pd.DataFrame(imputer.transform(holes[NUMERIC]), columns=imputer.get_fea
 pd.concat({"before": holes[NUMERIC], "after": filled}, axis=1).round(1)
 
 # %% [markdown]
+# After filling, each measurement has a mark: 1 where it was missing. Only
+# two of the training penguins have holes, and both miss all four
+# measurements, so everything the model can learn about a mark comes from
+# two penguins. That is one reason to keep a mark a plain 0/1. See what a
+# `StandardScaler` would make of it:
+
+# %%
+mark = X[["bill_depth_mm"]].isna().astype(float)
+scaled_mark = StandardScaler().fit_transform(mark)
+print(f"{int(mark.sum().iloc[0])} of {len(X)} training penguins miss their depth: the mark's standard deviation "
+      f"is {mark.std(ddof=0).iloc[0]:.3f}")
+print(f"the mark standardized like a measurement: 0 becomes {scaled_mark.min():+.2f}, 1 becomes {scaled_mark.max():+.2f}")
+
+# %% [markdown]
+# Scaling divides the mark by its tiny spread: a 1 becomes 12.08, and to
+# the model a penguin with a hole would sit twelve standard deviations away
+# from the others, on the word of two penguins. Scale the measurements, and
+# keep the marks 0/1.
+#
 # ## Categories
 #
 # Models need numbers. **One-hot encoding** turns a category column into one 0/1
@@ -217,14 +188,14 @@ except ValueError as error:
 
 # %% [markdown]
 # The holes reach the model. Exercise 5.1 asks you to build the preprocessing
-# that survives what production sends. The deployed model below uses the
-# course's own answer to it (`validation.deployed_model`; write yours before
-# you read it), followed by a logistic regression:
+# that survives what production sends. The deployed model has such a
+# preprocessing step, with its marks kept 0/1, followed by a logistic
+# regression; `validation.deployed_model` fits it on the training penguins,
+# and cross-validation refits a fresh copy on each fold:
 
 # %%
-model = validation.deployed_model(NUMERIC, CATEGORICAL)
+model = validation.deployed_model(X, y)
 scores = cross_val_score(model, X, y, cv=StratifiedKFold(n_splits=5, shuffle=True, random_state=0))
-model = model.fit(X, y)
 print(f"5-fold accuracy on the {len(X)} training penguins: {scores.mean():.3f} ± {scores.std():.3f}")
 
 # %% [markdown]
@@ -315,15 +286,105 @@ print(f"the 40 penguins as they really are: right on {(as_they_are == truth.spec
 # %% [markdown]
 # On penguins it never saw, the model does about as well as cross-validation
 # said: 39 of 40 when nothing is wrong with the data. The complete rows are
-# exactly those penguins, so their one miss is the model's own; the filled
-# rows lose one more, the one prediction the median depth changed. That is what
-# the flag is for: a prediction that rests on a filled value can be
-# reviewed, or sent back to be measured. (With 35 rows, one mistake is
-# 3 points: read the counts, not the percentages.)
+# exactly those penguins, so their one miss is the model's own. The filled
+# rows are all right, and the filling changed none of their predictions:
+# the median stands in for the missing depth, and a mark of 1, which the
+# model learned from two penguins only, did not tip any of them. That is
+# not a promise for the next batch, and it is what the flag is for: a
+# prediction that rests on a filled value can be reviewed, or sent back to
+# be measured. (With 35 rows, one mistake is 3 points: read the counts, not
+# the percentages.)
 #
 # In production, libraries such as pandera or Great Expectations hold these
 # schemas and checks; the idea is the one you just saw, and the one you write in
 # exercise 5.2.
+#
+# *The live part ends here; the rest is self-paced.*
+#
+# ## *Self-paced*: whitening
+#
+# **Whitening** goes further than standardizing: it also removes the
+# correlations between columns (here with PCA), so that every direction has
+# the same spread. Here is the standardized pair from the start, whitened:
+
+# %%
+whitened = PCA(whiten=True).fit_transform(standardized)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+scatter(axes[0], standardized, "standardized", ("bill length (std units)", "body mass (std units)"))
+scatter(axes[1], whitened, "whitened", ("component 1", "component 2"))
+for ax in axes:
+    ax.set_aspect("equal")
+plt.tight_layout()
+print("whitened standard deviations:", whitened.std(axis=0).round(2).tolist())
+
+# %% [markdown]
+# Whitening rotates and rescales the tilted cloud into a round blob with zero
+# correlation and the same spread in every direction. Standardizing is the
+# everyday default; whitening helps some models (and is a step inside others)
+# but makes columns harder to interpret: a component mixes bill length and
+# body mass.
+#
+# ## *Self-paced*: binning in a model
+#
+# A bin helps a model that cannot bend. A linear model draws one straight
+# line; when the relationship goes up, down and up again, no line follows it.
+# Bill depth against flipper length is such a case:
+
+# %%
+pairs = train[["flipper_length_mm", "bill_depth_mm", "species"]].dropna()
+within = {species: group.flipper_length_mm.corr(group.bill_depth_mm) for species, group in pairs.groupby("species")}
+print("correlation of flipper length and bill depth within each species:",
+      {species: round(float(r), 2) for species, r in within.items()})
+print(f"all species together: {pairs.flipper_length_mm.corr(pairs.bill_depth_mm):+.2f}")
+pairs.groupby("species")[["flipper_length_mm", "bill_depth_mm"]].mean().round(1)
+
+# %% [markdown]
+# Within each species, longer flippers come with deeper bills (correlations
+# from 0.33 for Adelie to 0.70 for Gentoo), but the Gentoo penguins have the
+# longest flippers and the shallowest bills, so across all penguins the
+# correlation is negative (-0.59). One-hot encoded bins give the linear model
+# one level per bin, so it can follow the bends. We score by R² (lesson 01:
+# 1 is perfect, 0 is no better than always predicting the mean) on 25 splits
+# (5 folds, repeated 5 times), the same splits for every model:
+
+# %%
+SPLITS = RepeatedKFold(n_splits=5, n_repeats=5, random_state=0)
+SPLITS_BY_CLASS = RepeatedStratifiedKFold(n_splits=5, n_repeats=5, random_state=0)  # each fold keeps the species mix
+
+flipper, depth = pairs[["flipper_length_mm"]], pairs["bill_depth_mm"]
+models = {"straight line": LinearRegression()} | {
+    f"{n} bins + line": make_pipeline(KBinsDiscretizer(n_bins=n, encode="onehot", strategy="quantile",
+                                                       quantile_method="averaged_inverted_cdf"), LinearRegression())
+    for n in (4, 8)}
+r2 = {name: cross_val_score(model, flipper, depth, cv=SPLITS, scoring="r2") for name, model in models.items()}
+for name, values in r2.items():
+    print(f"{name:>14}: R² {values.mean():.2f} ± {values.std():.2f}")
+better_by = r2["8 bins + line"] - r2["straight line"]
+print(f"8 bins beat the straight line on {(better_by > 0).sum()} of {len(better_by)} splits, "
+      f"by {better_by.mean():.2f} on average ({better_by.min():+.2f} to {better_by.max():+.2f})")
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for species, group in pairs.groupby("species"):
+    ax.scatter(group.flipper_length_mm, group.bill_depth_mm, s=8, alpha=0.6, label=species)
+grid = pd.DataFrame({"flipper_length_mm": np.linspace(flipper.min().iloc[0], flipper.max().iloc[0], 300)})
+for name in ("straight line", "8 bins + line"):
+    ax.plot(grid.flipper_length_mm, models[name].fit(flipper, depth).predict(grid), color="black",
+            linestyle="--" if name == "straight line" else "-", label=name)
+ax.set_xlabel("flipper length (mm)")
+ax.set_ylabel("bill depth (mm)")
+ax.set_title("A line cannot bend; bins can")
+ax.legend(fontsize=8)
+plt.tight_layout()
+
+# %% [markdown]
+# With 8 bins the linear model explains about half of the variation in bill
+# depth (R² 0.56), against a third for the straight line (0.33), and it wins
+# on 24 of the 25 splits: a gain well beyond the spread across splits. With 4
+# bins the steps are too coarse to follow the dip, and the difference (0.34
+# against 0.33) is far inside the spread. So the number of bins is a choice,
+# made by cross-validation like any other. Bins have a cost: inside a bin the
+# prediction is flat, so the model throws away the exact value. A model that
+# can bend by itself (a tree, a neural network) has less need of them.
 #
 # ## *Self-paced*: feature engineering
 #
@@ -400,10 +461,18 @@ for response in (v1, v2):
 # Version 2 renamed `body_mass_g` to `body_mass_kg`, changed its unit, and
 # codes sex as `M`/`F`. The validator reports the missing column, the
 # unexpected one and the unknown codes; the unit change hides behind the
-# rename (renamed back alone, 4.2 kg would read as 4.2 g, which the range
-# check refuses). Here the API even says its version changed; many do not,
-# and the schema check is what notices. Worse is a loader that "defends"
-# itself by keeping only the columns it knows, so that nothing fails at all:
+# rename. Rename the column back and nothing else, and the kilograms are
+# read as grams:
+
+# %%
+renamed_only = from_api(v2).rename(columns={"body_mass_kg": "body_mass_g"})
+print([problem for problem in validation.validate_batch(renamed_only, schema) if problem.startswith("body_mass_g")])
+
+# %% [markdown]
+# The range check refuses them, and says why. Here the API even says its
+# version changed; many do not, and the schema check is what notices. Worse
+# is a loader that "defends" itself by keeping only the columns it knows, so
+# that nothing fails at all:
 
 # %%
 known_columns_only = from_api(v2).reindex(columns=schema.columns)
@@ -436,9 +505,9 @@ print("same values as version 1:", bool((adapted[schema.columns] == from_api(v1)
 # %% [markdown]
 # ## Keypoints
 #
-# - Standardize numeric inputs; whitening also removes correlations, at a cost in interpretability.
+# - Standardize numeric inputs; whitening (self-paced) also removes correlations, at a cost in interpretability.
 # - Binning turns a value into a range (quantile bins hold roughly equal counts); it lets a linear model bend.
-# - Impute missing values and add an indicator, so the model knows which values were filled.
+# - Impute missing values and add a 0/1 mark per column, so the model knows which values were filled; scale the measurements, not the marks.
 # - One-hot encode categories; the validator refuses unknown ones, `handle_unknown="ignore"` is the last guard.
 # - One `Pipeline` fits every step on training data and applies the same steps at prediction.
 # - Validate each incoming batch against the training schema; refuse what the pipeline cannot handle, score and flag what it fills.

@@ -48,8 +48,13 @@ def accepted_range(ref: pd.Series, margin: float = RANGE_MARGIN) -> tuple[float,
 
 def _numeric_problems(column: str, new: pd.Series, ref: pd.Series) -> list[str]:
     if not is_numeric_dtype(new):
-        example = next((v for v in new.dropna() if pd.isna(pd.to_numeric(v, errors="coerce"))), new.dropna().iloc[0])
-        return [f"{column}: expected numbers, got text such as {example!r}"]
+        present = new.dropna()
+        if present.empty:  # e.g. a JSON field that is null in every record: pandas cannot tell it is numeric
+            return [f"{column}: expected numbers, got only empty values"]
+        text = next((v for v in present if pd.isna(pd.to_numeric(v, errors="coerce"))), None)
+        if text is None:
+            return [f"{column}: expected numbers, got numbers stored as text such as {present.iloc[0]!r}"]
+        return [f"{column}: expected numbers, got text such as {text!r}"]
     low, high = accepted_range(ref)
     outside = new[(new < low) | (new > high)]
     if outside.empty:
@@ -74,6 +79,12 @@ def validate_batch(df: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
     >>> reference = pd.DataFrame({"size": [1.0, 2.0, 3.0], "colour": ["red", "blue", "red"]})
     >>> validate_batch(pd.DataFrame({"size": [2.5], "colour": ["green"]}), reference)
     ["colour: unknown categories ['green']"]
+
+    A column that arrives empty and untyped (a JSON field that is null in
+    every record) is reported, not a crash:
+
+    >>> validate_batch(pd.DataFrame({"size": [None, None], "colour": ["red", "blue"]}, dtype=object), reference)
+    ['size: expected numbers, got only empty values', 'size: 100% missing, the training data had 0%']
     """
     problems = []
     for column in reference.columns:
@@ -137,20 +148,27 @@ def row_flags(df: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     }, index=df.index)
 
 
-def bad_rows(df: pd.DataFrame, reference: pd.DataFrame) -> pd.Series:
-    """True for each row the model must not score (see :func:`row_flags`); a hole alone is not a reason."""
-    return row_flags(df, reference)["refused"] != ""
+def _preprocessing(table: pd.DataFrame) -> ColumnTransformer:
+    """Numbers scaled, holes filled and marked 0/1; categories filled and one-hot encoded.
 
-
-def deployed_model(numeric: list[str], categorical: list[str]) -> Pipeline:
-    """Lesson 05's deployed model: preprocessing for a raw table, then a logistic regression.
-
-    The preprocessing is one answer to exercise 5.1, which is why the lesson
-    calls this function instead of showing its code: write your own first.
+    The numeric columns are scaled *before* their holes are filled and marked,
+    so each mark stays 0 or 1: scaled like a measurement, a mark that only a
+    few training rows carry would be divided by its tiny spread and become
+    many standard units.
     """
-    numbers = make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())
-    preprocess = ColumnTransformer([
-        ("numeric", numbers, numeric),
-        ("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), categorical),
-    ])
-    return make_pipeline(preprocess, LogisticRegression(max_iter=1000))
+    numeric = [column for column in table.columns if is_numeric_dtype(table[column])]
+    categorical = [column for column in table.columns if column not in numeric]
+    numbers = make_pipeline(StandardScaler(), SimpleImputer(strategy="median", add_indicator=True))
+    categories = make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore"))
+    return ColumnTransformer([("numeric", numbers, numeric), ("categorical", categories, categorical)])
+
+
+def deployed_model(table: pd.DataFrame, target: pd.Series) -> Pipeline:
+    """Lesson 05's deployed model, fitted on ``table`` and ``target``: preprocessing, then a logistic regression.
+
+    Numeric columns of ``table`` are scaled, their holes filled and marked;
+    the other columns are one-hot encoded (an unknown category becomes all
+    zeros, the last guard behind :func:`row_flags`). ``cross_val_score``
+    clones the model, so the returned pipeline can also be cross-validated.
+    """
+    return make_pipeline(_preprocessing(table), LogisticRegression(max_iter=1000)).fit(table, target)

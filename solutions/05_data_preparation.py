@@ -16,21 +16,26 @@ from mlcourse import check
 # **Exercise 5.1** — The deployed model of the lesson starts with a
 # preprocessing step that turns the raw penguin table into numbers. Write
 # `build_preprocessor(numeric, categorical)` returning an *unfitted*
-# scikit-learn `ColumnTransformer` for the column lists it is given, such
-# that, once fitted on the training table:
+# scikit-learn `ColumnTransformer` for the column lists it is given (and no
+# other columns), such that, once fitted on the training table:
 #
 # - nothing it outputs is NaN, although the numeric columns have holes: each
 #   hole is filled with a typical value of its column;
 # - each numeric column comes out standardized (mean 0, standard deviation 1
 #   over the values that were really observed), as a linear model needs;
-# - the model can still tell which numeric values were missing, since a hole
-#   can itself be informative;
+# - the model can still tell which values were missing, since a hole can
+#   itself be informative: each numeric column gets its own mark, an output
+#   column that is exactly 1 where it was missing and 0 elsewhere (the lesson
+#   shows what scaling would do to a mark that few rows carry);
+# - each category seen in training gets its own 0/1 column, as a linear model
+#   needs (one number per category would read as an order);
 # - a category never seen in training (a new island) does not crash it: the
 #   validator reports such a category (exercise 5.2) and the lesson refuses
 #   its rows; this is the guard for the day one slips through.
 #
-# Which steps, in which order, is your decision: the check tests these four
-# properties, not the steps.
+# Which steps, in which order, is your decision: the check tests these
+# properties, not the steps, on penguins whose numeric columns have holes in
+# different rows, and with a shorter column list too.
 
 # %%
 def build_preprocessor(numeric, categorical):
@@ -41,7 +46,8 @@ def build_preprocessor(numeric, categorical):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    numbers = make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())
+    # scale first (the scaler ignores holes), then fill and mark: the marks stay 0/1
+    numbers = make_pipeline(StandardScaler(), SimpleImputer(strategy="median", add_indicator=True))
     categories = OneHotEncoder(handle_unknown="ignore")
     return ColumnTransformer([("numeric", numbers, numeric), ("categorical", categories, categorical)])
     # END SOLUTION
@@ -58,7 +64,8 @@ check.build_preprocessor(build_preprocessor)
 # and the share of missing values (a batch may miss up to 10 points more).
 # How far beyond the training range a value may go is your choice (the
 # lesson's validator allows 10 % of the range's width); a unit change must
-# still be caught. Report every problem, not just the first.
+# still be caught. Report every problem, not just the first, one string per
+# problem.
 
 # %%
 def validate_batch(df, reference):
@@ -73,9 +80,10 @@ def validate_batch(df, reference):
         if is_numeric_dtype(ref) and not is_numeric_dtype(new):
             problems.append(f"{column}: expected numbers, got text")
         elif is_numeric_dtype(ref):
-            outside = ((new < ref.min()) | (new > ref.max())).sum()
-            if outside:
-                problems.append(f"{column}: {outside} values outside [{ref.min()}, {ref.max()}]")
+            margin = 0.1 * (ref.max() - ref.min())  # the training extremes are only the ones seen so far
+            low, high = ref.min() - margin, ref.max() + margin
+            if outside := ((new < low) | (new > high)).sum():
+                problems.append(f"{column}: {outside} values outside [{low:g}, {high:g}]")
         elif unknown := set(new.dropna()) - set(ref.dropna()):
             problems.append(f"{column}: unknown categories {sorted(unknown)}")
         if new.isna().mean() > ref.isna().mean() + 0.1:
