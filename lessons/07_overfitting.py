@@ -4,14 +4,19 @@
 # **Questions**
 # - Why does a more flexible model do better on training data and worse on new data?
 # - How do regularization and early stopping keep a model honest?
-# - How do we read learning and validation curves?
+# - How do we read a validation curve, and why can a flexible model with a penalty still lose?
 #
 # **Objectives**
 # - Pick a model's capacity (here, a polynomial degree) by validation error.
-# - Shrink a flexible model with ridge regularization and choose its strength.
+# - Shrink a flexible model with ridge regularization, choose its strength, and compare it with the
+#   chosen degree on the same validation data.
 # - Stop training at the epoch with the best validation loss.
 #
-# **Minutes**: 25 (15 teaching, 10 exercises) · **Prerequisites**: lessons 02, 04 and 06.
+# **Minutes**: 20 live (12 teaching, 8 exercises) + 5 self-paced · **Prerequisites**: lessons 02, 04 and 06.
+#
+# A *validation curve* (this lesson) puts capacity on the x axis; a *learning curve* (lesson 01) puts
+# the amount of training data there instead. Both read the same way: the gap between the training
+# and the validation error is the sign of overfitting.
 
 # %%
 import matplotlib.pyplot as plt
@@ -32,9 +37,11 @@ rng = seed_everything(0)
 # %% [markdown]
 # ## Capacity against data
 #
-# Thirty noisy measurements of a smooth curve. Fit polynomials of growing
-# degree: a straight line (degree 1) cannot bend enough, degree 15 can pass
-# through every training point, noise included.
+# Thirty noisy measurements of a smooth curve (noise with standard deviation
+# 0.25, so variance 0.0625: even the true curve makes that error on average).
+# Fit polynomials of growing degree: a straight line (degree 1) cannot bend
+# enough; degree 15, with 16 coefficients for 30 points, bends enough to chase
+# the noise.
 
 # %%
 def curve(x):
@@ -68,36 +75,62 @@ plt.tight_layout()
 
 # %% [markdown]
 # The overfitting picture: training error only falls as the degree grows;
-# validation error falls, bottoms out, and climbs again. The bottom is the model
-# to keep, and only validation data can find it.
+# validation error falls, bottoms out, and drifts up again. The bottom is the
+# model to keep, and only held-out data can find it. To tell a real difference
+# from noise, compare two degrees point by point on the same 200 validation
+# points: the mean gap in squared error, with its standard error.
 
 # %%
+def squared_errors(model, x, y):
+    return (y - model.predict(x[:, None])) ** 2
+
+
+def gap(model, baseline):
+    """Mean extra squared error of `model` over `baseline` on the validation points, and its standard error."""
+    extra = squared_errors(model, x_val, y_val) - squared_errors(baseline, x_val, y_val)
+    return extra.mean(), extra.std(ddof=1) / np.sqrt(len(extra))
+
+
 degrees = np.arange(1, 16)
-errors = {"training": [], "validation": []}
-for degree in degrees:
-    model = polynomial(degree).fit(x_train[:, None], y_train)
-    errors["training"].append(mean_squared_error(y_train, model.predict(x_train[:, None])))
-    errors["validation"].append(mean_squared_error(y_val, model.predict(x_val[:, None])))
+fitted = {degree: polynomial(degree).fit(x_train[:, None], y_train) for degree in degrees}
+errors = {
+    "training": [squared_errors(fitted[d], x_train, y_train).mean() for d in degrees],
+    "validation": [squared_errors(fitted[d], x_val, y_val).mean() for d in degrees],
+}
 best_degree = degrees[int(np.argmin(errors["validation"]))]
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, values in errors.items():
     ax.plot(degrees, values, "o-", label=name)
-ax.axvline(best_degree, color="black", linestyle=":", label=f"best by validation: {best_degree}")
+ax.axhline(0.25**2, color="gray", linestyle="--", label="noise variance 0.0625")
+ax.axvline(best_degree, color="black", linestyle=":", label=f"lowest validation error: {best_degree}")
 ax.set_yscale("log")
 ax.set_xlabel("polynomial degree (capacity)")
 ax.set_ylabel("MSE")
-ax.set_title("Training error keeps falling; validation error turns up")
-ax.legend()
+ax.set_title(f"Training error keeps falling; validation error is lowest at degree {best_degree}")
+ax.legend(fontsize=8)
 plt.tight_layout()
+print(f"degree 15: training MSE {errors['training'][-1]:.3f}, below the noise variance {0.25**2:.4f}: it fits noise")
+print("validation MSE by degree:", " ".join(f"{d}:{e:.3f}" for d, e in zip(degrees, errors["validation"])))
+for degree in (1, 4, 15):
+    mean, se = gap(fitted[degree], fitted[best_degree])
+    print(f"degree {degree} vs {best_degree}: {mean:+.4f} ± {se:.4f} (mean extra squared error ± standard error)")
 
 # %% [markdown]
+# Read the printed numbers, not just the picture. Degree 15 does not pass
+# through its 30 points (16 coefficients cannot), but its training MSE sits far
+# below the noise variance: it has bent to follow the noise. The U is gentle:
+# validation MSE drops from 0.162 at degree 1 to 0.074 at degree 3, then sits on
+# a plateau of about 0.10–0.12 from degree 5 up. Degree 4 is within noise of
+# degree 3 (its gap is smaller than its standard error), so either would do;
+# degrees 1 and 15 are worse by several standard errors.
+#
 # ## Regularization: keep the capacity, shrink the weights
 #
 # Instead of lowering the degree, **ridge** regression keeps degree 15 and adds
 # a penalty on the size of the weights, `alpha * sum(w²)`, to the loss. Wild
-# curves need huge weights, so the penalty tames them. Too small an `alpha` still
-# overfits; too large flattens the curve. A **validation curve** scores each
-# `alpha` with cross-validation on the training data:
+# curves need large weights, so the penalty tames them. Too small an `alpha` still
+# overfits; too large flattens the curve. A validation curve scores each
+# `alpha` with 5-fold cross-validation on the 30 training points:
 
 # %%
 alphas = np.logspace(-6, 2, 17)
@@ -109,7 +142,7 @@ best_alpha = alphas[int(np.argmax(val_scores.mean(axis=1)))]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
 axes[0].plot(alphas, -train_scores.mean(axis=1), "o-", label="training")
 axes[0].plot(alphas, -val_scores.mean(axis=1), "o-", label="validation (5-fold)")
-axes[0].axvline(best_alpha, color="black", linestyle=":", label=f"best alpha {best_alpha:.0e}")
+axes[0].axvline(best_alpha, color="black", linestyle=":", label=f"best alpha {best_alpha:.2g}")
 axes[0].set_xscale("log")
 axes[0].set_yscale("log")
 axes[0].set_xlabel("alpha (regularization strength)")
@@ -118,13 +151,65 @@ axes[0].set_title("Validation curve for ridge, degree 15")
 axes[0].legend()
 for alpha, style in ((1e-6, "--"), (best_alpha, "-"), (10.0, ":")):
     model = polynomial(15, alpha).fit(x_train[:, None], y_train)
-    axes[1].plot(grid, model.predict(grid[:, None]), style, label=f"alpha {alpha:.0e}: |w| = {np.linalg.norm(model[-1].coef_):.1f}")
+    axes[1].plot(grid, model.predict(grid[:, None]), style, label=f"alpha {alpha:.2g}: |w| = {np.linalg.norm(model[-1].coef_):.1f}")
 axes[1].scatter(x_train, y_train, s=12, color="black")
 axes[1].set_ylim(-2, 2)
 axes[1].set_xlabel("x")
 axes[1].set_title("Same degree, shrinking weights")
 axes[1].legend(fontsize=8)
 plt.tight_layout()
+print(f"best alpha by 5-fold CV on the 30 points: {best_alpha:.2g} (CV MSE {-val_scores.mean(axis=1).max():.3f})")
+
+# %% [markdown]
+# Did ridge beat choosing the degree? Only the same validation set can say.
+# Score both on the 200 validation points, next to the floor set by the noise
+# (the true curve's own error there):
+
+# %%
+ridge = polynomial(15, best_alpha).fit(x_train[:, None], y_train)
+mean, se = gap(ridge, fitted[best_degree])
+print(f"degree {best_degree}, no penalty (chosen on validation): validation MSE {errors['validation'][best_degree - 1]:.3f}")
+print(f"degree 15, ridge alpha {best_alpha:.2g} (chosen by CV):  validation MSE {squared_errors(ridge, x_val, y_val).mean():.3f}")
+print(f"ridge vs degree {best_degree}: {mean:+.4f} ± {se:.4f}")
+print(f"the true curve itself (noise floor):   validation MSE {np.mean((y_val - curve(x_val)) ** 2):.3f}")
+
+# %% [markdown]
+# Here ridge loses, by about five standard errors (0.104 against 0.074), and
+# that is worth understanding rather than hiding:
+#
+# - **The penalty shrinks, it does not remove.** All 15 powers of `x` stay in
+#   the model with small weights, and with 30 points, small weights are still
+#   enough to wiggle between them. Choosing degree 3 removes those directions
+#   altogether, and the true curve, `sin(2.5x)` on [−1, 1], is close to a cubic.
+# - **Its strength was chosen on 30 points.** The 5-fold CV estimate for the best
+#   `alpha`, 0.049, is *below* the noise variance (0.0625), an error no model can
+#   reach on new data on average: with six points per fold and the best of 17
+#   values kept, the estimate is noisy and optimistic. The 200 validation points
+#   say 0.104.
+#
+# Regularization is a second knob, not a guaranteed upgrade. Compare the
+# candidates (a degree, a penalty, or both) on the same held-out data, and keep
+# what wins there by more than the noise.
+
+# %% [markdown]
+# *Self-paced* (5 min): where does the ridge curve go wrong? Compare each model
+# with the true curve on a fine grid, in the middle of the range and near its
+# ends, where `x¹⁵` changes fastest.
+
+# %%
+fine = np.linspace(-1, 1, 2001)
+middle = np.abs(fine) < 0.8
+for name, model in ((f"degree {best_degree}", fitted[best_degree]), ("ridge, degree 15", ridge)):
+    off = (model.predict(fine[:, None]) - curve(fine)) ** 2
+    print(f"{name:17s} mean squared distance from the true curve: middle {off[middle].mean():.3f}, "
+          f"ends (|x| ≥ 0.8) {off[~middle].mean():.3f}")
+
+# %% [markdown]
+# The ridge curve is further from the truth in the middle (0.033 against 0.007)
+# and near the ends (0.058 against 0.021): its extra bends are spread over the
+# whole range, not only at the edges. Try it: refit ridge with each `alpha` and score it on the validation set
+# (an optimistic look, since you would be choosing on the set you report). Does
+# any `alpha` reach degree 3's 0.074?
 
 # %% [markdown]
 # ## Early stopping on a real training curve
@@ -160,6 +245,8 @@ for epoch in range(200):
         break
 network.load_state_dict(best_state)
 print(f"stopped after epoch {epoch}; kept epoch {best_epoch} (validation loss {best:.3f})")
+print(f"from epoch {best_epoch} to {epoch}: training loss {history['training'][best_epoch]:.3f} -> {history['training'][-1]:.3f}, "
+      f"validation loss {best:.3f} -> {history['validation'][-1]:.3f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -176,11 +263,17 @@ plt.tight_layout()
 
 # %% [markdown]
 # Keras (`EarlyStopping`), PyTorch Lightning and scikit-learn's
-# `MLPClassifier(early_stopping=True)` all implement this loop.
+# `MLPClassifier(early_stopping=True)` all implement this loop. Note the strict
+# `<`: an epoch that only equals the best loss so far is not an improvement, and
+# the patience counter keeps running (Keras does the same, and adds a
+# `min_delta` below which a gain does not count).
 #
 # ## Keypoints
 #
 # - Training error always rewards capacity; only held-out data reveals overfitting.
 # - Choose capacity (degree, size, depth) by validation error, never by training error.
-# - Regularization keeps a flexible model but penalises large weights; choose its strength on validation data.
+# - Regularization keeps a flexible model but penalises large weights; choose its strength on held-out data,
+#   then compare it with the other candidates on the *same* validation set: here ridge at degree 15 lost to
+#   plain degree 3 (0.104 against 0.074).
+# - A gap is a difference only when it is larger than its noise: compare models point by point on the same data.
 # - Early stopping keeps the weights of the best validation epoch and stops after `patience` epochs without improvement.

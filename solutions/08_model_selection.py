@@ -1,9 +1,10 @@
 # %% [markdown]
 # # 08 · Model selection: exercises
 #
-# Measure a model like a deployment sees it, then choose under a budget.
+# Measure a model like a deployment sees it, then choose under a budget, on
+# validation numbers only: the test set waits for the one model you keep.
 #
-# **Minutes**: 15 · **Grade yourself**: `mlcourse grade exercises/08_model_selection.ipynb`
+# **Minutes**: 12 · **Grade yourself**: `mlcourse grade exercises/08_model_selection.ipynb`
 
 # %%
 import pickle
@@ -14,27 +15,31 @@ import numpy as np
 from mlcourse import check
 
 # %% [markdown]
-# **Exercise 8.1** — Write `measure_model(model, X_train, y_train, X_test, y_test)`
-# returning a dict with four entries: `accuracy` on the test set;
-# `train_seconds`, the time `fit` takes (and nothing else); `size_bytes`, the
-# length of the *fitted* model serialized with `pickle.dumps` (we only measure
-# it; never unpickle a file you did not make); and `latency_ms`, the median time
-# to predict a *single* sample, in milliseconds. Use `time.perf_counter()`.
+# **Exercise 8.1** — Write `measure_model(model, X_train, y_train, X_val, y_val)`
+# returning one row of the trade-off table, a dict with four entries:
+# `accuracy` on the validation rows; `train_seconds`, the time `fit` takes and
+# nothing else (not scoring, not serializing: those belong to other columns,
+# and counting them would make a model look slower to train than it is);
+# `size_bytes`, the length of the *fitted* model serialized with
+# `pickle.dumps` (we only measure it; never unpickle a file you did not make);
+# and `latency_ms`, the typical time to answer one request, that is to
+# predict a *single* sample, in milliseconds. Single timings are noisy: decide
+# how to make yours robust.
 
 # %%
-def measure_model(model, X_train, y_train, X_test, y_test):
+def measure_model(model, X_train, y_train, X_val, y_val):
     # BEGIN SOLUTION
     # STUB: raise NotImplementedError("Exercise 8.1: return accuracy, train_seconds, size_bytes and latency_ms")
     started = time.perf_counter()
     model.fit(X_train, y_train)
     train_seconds = time.perf_counter() - started
     latencies = []
-    for row in X_test[:50]:
+    for row in X_val[:50]:
         started = time.perf_counter()
         model.predict(row.reshape(1, -1))
         latencies.append(time.perf_counter() - started)
     return {
-        "accuracy": model.score(X_test, y_test),
+        "accuracy": model.score(X_val, y_val),
         "train_seconds": train_seconds,
         "size_bytes": len(pickle.dumps(model)),
         "latency_ms": 1000 * float(np.median(latencies)),
@@ -48,10 +53,12 @@ check.measure_model(measure_model)
 # %% [markdown]
 # **Exercise 8.2** — Write `pick_model(table, max_latency_ms, max_size_bytes)`.
 # `table` is a DataFrame with one row per model (the index is its name) and the
-# columns `accuracy`, `latency_ms` and `size_bytes`. Return the name of the most
-# accurate model within both budgets; on equal accuracy, the smaller one. When no
-# model fits, raise `ValueError` with a message saying which budget no model
-# meets (latency, size, or the two together).
+# columns `val_accuracy` (measured on validation data: the test set plays no
+# part in choosing), `latency_ms` and `size_bytes`. Return the name of the most
+# accurate model within both budgets; a budget is a maximum, so a model that
+# uses exactly the budget meets it. On equal accuracy, prefer the smaller model.
+# When no model fits, raise `ValueError` with a message saying which budget no
+# model meets (latency, size, or the two together).
 
 # %%
 def pick_model(table, max_latency_ms, max_size_bytes):
@@ -65,7 +72,7 @@ def pick_model(table, max_latency_ms, max_size_bytes):
         if not small.any():
             raise ValueError(f"no model meets the size budget of {max_size_bytes} bytes")
         raise ValueError("no model meets the latency and size budgets at once")
-    return table[fast & small].sort_values(["accuracy", "size_bytes"], ascending=[False, True]).index[0]
+    return table[fast & small].sort_values(["val_accuracy", "size_bytes"], ascending=[False, True]).index[0]
     # END SOLUTION
 
 
