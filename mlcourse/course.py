@@ -62,13 +62,13 @@ class Lesson:
 
 
 LESSONS: tuple[Lesson, ...] = (
-    Lesson("00_welcome", "Welcome", "how the workbook works, tools of the trade", 10),
-    Lesson("01_problem_definition", "Problem definition", "validate the problem definition given data", 25,
+    Lesson("00_welcome", "Welcome", "how the workbook works, tools of the trade", 10, extra=10),
+    Lesson("01_problem_definition", "Problem definition", "validate the problem definition given data", 30,
            ("problem",), extra=15),
     Lesson("02_linear_regression", "Linear regression", "foundations (before the day)", 30, live=False),
     Lesson("03_gradient_descent", "Gradient descent", "foundations", 30, extra=10),
     Lesson("04_tensors_autograd", "Tensors and autograd", "foundations (self-paced)", 30, live=False),
-    Lesson("05_data_preparation", "Data preparation", "develop training data", 30, ("data",), extra=15),
+    Lesson("05_data_preparation", "Data preparation", "develop training data", 35, ("data",), extra=15),
     Lesson("06_data_splitting", "Data splitting", "develop training and validation sets", 35, ("data",), extra=15),
     Lesson("07_overfitting", "Overfitting", "select preliminary models", 20, ("select",), extra=5),
     Lesson("08_model_selection", "Model selection", "select preliminary models", 30, ("select",), extra=15),
@@ -76,7 +76,7 @@ LESSONS: tuple[Lesson, ...] = (
            ("recreate",), extra=10),
     Lesson("10_hyperparameter_tuning", "Hyperparameter tuning", "adapt models and tune performance", 30,
            ("tune",), extra=10),
-    Lesson("11_transfer_learning", "Transfer learning", "adapt models and tune performance", 25, ("tune",), extra=10),
+    Lesson("11_transfer_learning", "Transfer learning", "adapt models and tune performance", 30, ("tune",), extra=10),
     Lesson("12_experiment_tracking", "Experiment tracking", "automate experiment tracking", 35, ("track",)),
     Lesson("13_deployment", "Deployment", "deploy production models", 40, ("deploy",)),
     Lesson("14_production", "Production", "support production models", 35, ("deploy",)),

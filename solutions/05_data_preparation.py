@@ -4,7 +4,7 @@
 # Build the preprocessing every tabular model needs, then guard it against
 # files that do not look like the training data.
 #
-# **Minutes**: 15 (5.1: 5, 5.2: 10) · **Grade yourself**: `mlcourse grade exercises/05_data_preparation.ipynb`
+# **Minutes**: 20 (5.1: 8, 5.2: 12) · **Grade yourself**: `mlcourse grade exercises/05_data_preparation.ipynb`
 
 # %%
 import pandas as pd

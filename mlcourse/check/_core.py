@@ -72,12 +72,29 @@ def passed(name: str, detail: str) -> None:
     print(f"✓ {name}: {detail}")
 
 
+NOT_NUMBERS = (type(None), str, bytes, bool, dict)
+
+
 def as_array(got: Any, label: str) -> np.ndarray:
-    """The learner's result as a float array, or a failure saying what type came back."""
+    """The learner's result as a float array, or a failure saying what type came back.
+
+    ``None``, text, booleans and dicts are refused by name: numpy would turn
+    ``None`` into NaN and ``"1.0"`` into 1.0, and the message would then
+    misreport what the function returned.
+    """
+    if isinstance(got, NOT_NUMBERS) or (isinstance(got, (list, tuple)) and any(isinstance(v, NOT_NUMBERS) for v in got)):
+        fail(f"{label} returned {type(got).__name__} {_short(got)}; expected numbers. "
+             "Hint: return the numbers themselves (a float or a numpy array), not text, None or a dict.")
     try:
         return np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        fail(f"{label} returned {type(got).__name__}, which is not an array of numbers")
+        fail(f"{label} returned {type(got).__name__}, which is not an array of numbers; expected numbers. "
+             "Hint: return a float or a numpy array of floats.")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def expect_close(got: Any, expected: np.ndarray, label: str, hint: str = "", rtol: float = 1e-6, atol: float = 1e-8) -> None:
