@@ -69,7 +69,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("03_gradient_descent", "Gradient descent", "foundations", 30, extra=10),
     Lesson("04_tensors_autograd", "Tensors and autograd", "foundations (self-paced)", 30, live=False),
     Lesson("05_data_preparation", "Data preparation", "develop training data", 35, ("data",), extra=15),
-    Lesson("06_data_splitting", "Data splitting", "develop training and validation sets", 35, ("data",), extra=15),
+    Lesson("06_data_splitting", "Data splitting", "develop training and validation sets", 40, ("data",), extra=15),
     Lesson("07_overfitting", "Overfitting", "select preliminary models", 20, ("select",), extra=5),
     Lesson("08_model_selection", "Model selection", "select preliminary models", 30, ("select",), extra=15),
     Lesson("09_recreate_results", "Recreate published results", "recreate results on benchmark data", 25,
