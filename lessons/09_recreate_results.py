@@ -10,8 +10,9 @@
 # - Rebuild the models of a published table from the paper's description.
 # - Report accuracy as mean ± standard deviation over seeds, next to the published numbers.
 # - Use the shuffled-positions experiment to explain *why* one model wins (inductive bias).
+# - *Self-paced*: list where a reproduction departs from the reference code (the last section), and exercise 9.2.
 #
-# **Minutes**: 35 (20 teaching, 15 exercises) · **Prerequisites**: lessons 04, 06 and 08.
+# **Minutes**: 25 (15 teaching, 10 exercises) + 10 self-paced · **Prerequisites**: lessons 04, 06 and 08.
 
 # %%
 import matplotlib.pyplot as plt
@@ -62,23 +63,32 @@ plt.tight_layout()
 # %% [markdown]
 # ## Step 2: the same models
 #
-# From the paper's reference code: logistic regression; an MLP with two hidden
-# layers of 100; a CNN of three 1-D convolutions (25 channels, kernels 5, 3, 3,
-# stride 2) and a linear head; and a bidirectional GRU, which we leave out: it
-# is slow on a CPU and adds nothing to the lesson's point. Count the parameters
-# against the paper's figures (410, 15,210 and 5,210):
+# From the paper's reference code (`notebooks/models.py` in the `mnist1d`
+# repository): logistic regression; an MLP with two hidden layers of 100, where
+# the second layer's output is *added* to its input (`h = h + relu(linear2(h))`,
+# a residual connection); a CNN of three 1-D convolutions (25 channels, kernels
+# 5, 3, 3, stride 2) and a linear head; and a bidirectional GRU, which we leave
+# out: it is slow on a CPU and adds nothing to the lesson's point. Count the
+# parameters against the paper's figures (410, 15,210 and 5,210):
 
 # %%
 makers = {"logistic regression": paper.logistic, "MLP": paper.mlp, "CNN": paper.CNN}
 pd.Series({name: paper.parameters(make()) for name, make in makers.items()}, name="parameters").to_frame()
 
 # %% [markdown]
+# The counts match, but a count is a weak test. A plain stack of the same three
+# MLP layers, without the residual connection, has exactly 15,210 parameters
+# too; so does a CNN with different padding. Read the forward pass, not only the
+# layer list.
+
+# %% [markdown]
 # ## Step 3: the same training, several seeds
 #
-# Adam, learning rate 0.01, batches of 100. The paper trains for 6,000 steps;
-# to fit a live class we train for fewer (see `STEPS` above) and say so next to
-# the result. One seed is one draw: the initial weights and the batches change
-# with it, and so does the score. Train each model with three seeds:
+# Adam, learning rate 0.01, batches of 100. The reference code's training
+# script (`notebooks/train.py`) runs 8,000 steps; to fit a live class we train
+# for fewer (`STEPS` above) and say so next to the result. One seed is one
+# draw: the initial weights and the batches change with it, and so does the
+# score. Train each model with three seeds:
 
 # %%
 runs = {}
@@ -93,13 +103,13 @@ table["ours (mean ± std over seeds)"] = [f"{m:.1f} ± {s:.1f}" for m, s in zip(
 table[["published", "ours (mean ± std over seeds)"]]
 
 # %% [markdown]
-# The ranking and the gaps match the paper: logistic regression is stuck near a
-# third, the MLP does better, the CNN leads by far. The CNN lands a little under
-# the published number, as expected with fewer steps. The curves show it still
-# climbing when we stop:
+# The ranking matches the paper, and roughly the gaps: logistic regression is
+# stuck near a third, the MLP does better, the CNN leads by far. But our MLP and
+# CNN both land below the published 68 % and 94 %. Is that because we stopped
+# early? Look at the curves, and at the accuracy halfway and at the end:
 
 # %%
-fig, ax = plt.subplots(figsize=(6.5, 3.8))
+fig, ax = plt.subplots(figsize=(7.5, 3.8))
 for name, histories in runs.items():
     curves = 100 * np.array([h.accuracy for h in histories])
     steps = histories[0].steps
@@ -109,8 +119,29 @@ for name, histories in runs.items():
 ax.set_xlabel("training step")
 ax.set_ylabel("test accuracy (%)")
 ax.set_title("Accuracy over training (band: seeds; dotted: published)")
-ax.legend()
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
 plt.tight_layout()
+half = runs["CNN"][0].steps.index(STEPS // 2)
+for name, histories in runs.items():
+    curves = 100 * np.array([h.accuracy for h in histories])
+    gain = curves[:, -1] - curves[:, half]
+    verdict = "rising: every seed gained" if gain.min() > 0 else "flat: the seeds disagree on the direction"
+    print(f"{name:>19}: {curves[:, half].mean():4.1f} % at step {STEPS // 2} -> {curves[:, -1].mean():4.1f} % at step {STEPS} "
+          f"(seeds gained {gain.min():+.1f} to {gain.max():+.1f}); {verdict}")
+
+# %% [markdown]
+# Read the second half of training from the printed lines, not from the shape
+# of the curves. The MLP and logistic regression have flattened out: their
+# seeds do not even agree on whether the last 1,000 steps helped, so training
+# longer is not what the MLP's gap to 68 % needs. The CNN still creeps up (every
+# seed gained a point or more), so part of its gap to 94 % may be the steps we
+# skip. Either way, the step count is one suspect among several: the other
+# departures from the reference code are listed at the end of this lesson.
+#
+# We scored the test set every 250 steps, which looks like peeking. It does not
+# break lesson 06's rule 3 (test once), because nothing is *chosen* with those
+# scores: not the model, not the step to stop at. The table reports the last
+# step, fixed in advance by `STEPS`; the curves are only for looking.
 
 # %% [markdown]
 # ## Why does the CNN win? Shuffle the positions
@@ -125,11 +156,10 @@ plt.tight_layout()
 # everywhere), but neighbours are no longer neighbours.
 
 # %%
-permutation = np.random.default_rng(0).permutation(40)
-shuffled = {"x": d["x"][:, permutation], "x_test": d["x_test"][:, permutation]}
+shuffled_x, shuffled_x_test = paper.shuffle_positions(d["x"], d["x_test"], seed=0)
 for name in ("MLP", "CNN"):
-    history = paper.train(paper.seeded(makers[name], 0), shuffled["x"], d["y"], STEPS, seed=0,
-                          eval_on=(shuffled["x_test"], d["y_test"]))
+    history = paper.train(paper.seeded(makers[name], 0), shuffled_x, d["y"], STEPS, seed=0,
+                          eval_on=(shuffled_x_test, d["y_test"]))
     table.loc[name, "ours, shuffled (seed 0)"] = round(100 * history.accuracy[-1], 1)
 table.assign(published_shuffled=published["published, positions shuffled"])[
     ["published", "ours (mean ± std over seeds)", "published_shuffled", "ours, shuffled (seed 0)"]
@@ -149,10 +179,30 @@ table.assign(published_shuffled=published["published, positions shuffled"])[
 # |---|---|
 # | **data version**: same generator, arguments, split? | the fingerprint of the arrays above |
 # | **preprocessing**: same normalisation, same input shape? | the generator standardises the signals |
+# | **architecture**: the same forward pass, not only the same layers? | read the reference code: the MLP's residual connection does not change the parameter count |
 # | **seeds**: one lucky or unlucky seed? | report mean ± std over several |
-# | **steps and schedule**: as long as the paper? | `STEPS` instead of the paper's 6,000: a little lower |
+# | **steps and schedule**: as long as the paper? | see the known departures below |
+# | **batching**: how are batches drawn? | see the known departures below |
 # | **metric**: same definition, same test set? | accuracy on the 1,000 test signals |
 # | **library versions and hardware**: same numerics? | `mlcourse doctor` pins and reports versions |
+#
+# ### *Self-paced*: the known departures of this reproduction
+#
+# A reproduction says where it departs from the original. Ours, against the
+# reference code (`notebooks/models.py` and `notebooks/train.py`):
+#
+# | | reference code | this lesson |
+# |---|---|---|
+# | training steps | 8,000 | `STEPS` (2,000) |
+# | batches | in order: batch *k* is rows 100·*k* to 100·*k* + 99, cycling through the 4,000 signals | drawn at random, with replacement (`paper.train`) |
+# | seeds | `seed: 42` in `train.py`'s defaults | seeds 0, 1, 2; mean ± std over them |
+# | models | also a GRU | GRU left out |
+#
+# We have not measured what each departure costs. Training in order sees every
+# signal once per pass; random draws skip some signals and repeat others within
+# a pass. The flat MLP curve says that more steps alone would not close its gap;
+# for the CNN, more steps might close part of it. Testing one departure at a
+# time, with several seeds each, is how a reproduction settles such questions.
 #
 # ## Keypoints
 #
@@ -160,4 +210,6 @@ table.assign(published_shuffled=published["published, positions shuffled"])[
 # - Check the data first: generate or load exactly what the paper used, and compare fingerprints.
 # - Report mean ± standard deviation over seeds; one run is one draw.
 # - The shuffled-positions experiment shows the CNN's edge comes from its inductive bias.
-# - When numbers differ, check data, preprocessing, seeds, steps, metric and versions, in that order.
+# - When numbers differ, check data, preprocessing, architecture, seeds, steps, batching, metric and versions, in that order.
+# - A parameter count cannot tell two architectures apart; read the reference code's forward pass.
+# - Say where your reproduction departs from the original, and call a curve flat when its seeds disagree on the direction.

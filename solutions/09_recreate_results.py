@@ -4,7 +4,8 @@
 # Build the paper's CNN from its description, make the shuffled-positions data,
 # and summarise runs over seeds honestly.
 #
-# **Minutes**: 15 · **Grade yourself**: `mlcourse grade exercises/09_recreate_results.ipynb`
+# **Minutes**: 10 live (exercises 9.1 and 9.3) + 5 self-paced (exercise 9.2) ·
+# **Grade yourself**: `mlcourse grade exercises/09_recreate_results.ipynb`
 
 # %%
 import numpy as np
@@ -23,7 +24,9 @@ seed_everything(0)
 # three `Conv1d` layers with 25 channels, kernel sizes 5, 3 and 3, stride 2 and
 # padding 1 each, a ReLU after each; then flatten (125 values) and a
 # `Linear(125, 10)`. `Conv1d` wants `(batch, channels, length)`: add the channel
-# dimension first. The check counts the parameters (5,210) and trains your model.
+# dimension first. The check counts the parameters (5,210), and then, since a
+# wrong padding or a missing ReLU leaves that count unchanged, gives your model
+# the reference CNN's weights and compares the output of every layer.
 
 # %%
 def build_cnn():
@@ -50,15 +53,20 @@ def build_cnn():
 check.build_cnn(build_cnn)
 
 # %% [markdown]
-# **Exercise 9.2** — Write `shuffle_features(X, seed)`: `X` with its 40
-# positions (columns) reordered by *one* permutation drawn from
-# `np.random.default_rng(seed)`, the same for every row.
+# **Exercise 9.2** (*self-paced*) — The shuffled-positions experiment asks
+# whether a model relies on *which positions are neighbours*. For the answer
+# to mean anything, the shuffle must lose no information: the model must still
+# be able to learn the task, and the test signals must be scrambled exactly as
+# the training signals were. The run must also be repeatable. Write
+# `shuffle_features(X_train, X_test, seed)` returning the two arrays (same
+# shapes) with their 40 positions shuffled accordingly, drawn from `seed`.
 
 # %%
-def shuffle_features(X, seed):
+def shuffle_features(X_train, X_test, seed):
     # BEGIN SOLUTION
-    # STUB: raise NotImplementedError("Exercise 9.2: reorder the columns with one seeded permutation")
-    return X[:, np.random.default_rng(seed).permutation(X.shape[1])]
+    # STUB: raise NotImplementedError("Exercise 9.2: shuffle the positions of both sets, reproducibly")
+    order = np.random.default_rng(seed).permutation(X_train.shape[1])
+    return X_train[:, order], X_test[:, order]
     # END SOLUTION
 
 
