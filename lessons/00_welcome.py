@@ -12,7 +12,7 @@
 # - Check that your machine is ready with `mlcourse doctor`.
 # - Name the sweet spot of the main languages, libraries and workflow tools.
 #
-# **Minutes**: 10 (5 teaching, 5 exercises) · **Prerequisites**: Python and a terminal; no machine learning needed.
+# **Minutes**: 10 (5 teaching, 5 exercises) + 10 self-paced (the tools of the trade) · **Prerequisites**: Python and a terminal; no machine learning needed.
 
 # %% [markdown]
 # ## What machine learning engineering is
@@ -54,7 +54,7 @@ pd.DataFrame(
 # lessons and parts that reach those goals; the rest is *self-paced*, for
 # before or after the day: a few whole lessons, and the sections marked
 # *Self-paced* inside live lessons. The minutes are teaching time; every
-# notebook itself *runs* in seconds.
+# notebook itself *runs* in under a minute.
 
 # %%
 agenda = pd.DataFrame(
@@ -117,17 +117,10 @@ except AssertionError as verdict:
 # %% [markdown]
 # In your exercise notebook that message appears as an `AssertionError` under
 # the check cell. It says what went in, what was expected, what came back, and
-# gives a hint. Fix the function and run both cells again:
-
-# %%
-def accuracy(y_true, y_pred):
-    matches = sum(truth == guess for truth, guess in zip(y_true, y_pred))
-    return matches / len(y_true)
-
-
-check.accuracy(accuracy)
-
-# %% [markdown]
+# gives a hint. **Exercise 0.1: fix it.** Write `accuracy` in your exercise
+# notebook, run its cell and then the check cell under it, until the check
+# answers ✓.
+#
 # A check accepts most correct answers (a loop, numpy, pandas: your choice), not
 # just the one in the solutions, and rejects the typical mistakes it was tested
 # against. It is a set of tests, not a proof: now and then a right answer written
@@ -161,12 +154,13 @@ pd.DataFrame([(v.name, "✓" if v.ok else "✗", v.detail, v.fix) for v in verdi
              columns=["check", "ok", "detail", "fix"])
 
 # %% [markdown]
-# ## Tools of the trade
+# ## *Self-paced* · Tools of the trade
 #
 # No tool is best for everything. These tables are the class's slides of
 # February 2019. Where something has changed since, a column "since 2019" says
 # what (empty: nothing to add); the last column says where you will meet the tool
-# in this course. Tools move fast: check a project's own site before you choose it.
+# in this course (release dates are PyPI's). Tools move fast: check a project's own site
+# before you choose it.
 #
 # **Programming languages** (the 2019 list still holds)
 #
@@ -183,13 +177,13 @@ pd.DataFrame([(v.name, "✓" if v.ok else "✗", v.detail, v.fix) for v in verdi
 #
 # | library | sweet spot (2019) | when to look elsewhere (2019) | since 2019 | in this course |
 # |---|---|---|---|---|
-# | TensorFlow | deep learning, production systems including mobile | new to ML, no production requirements | TensorFlow 2 (late 2019) made eager execution the default and Keras its main API; TensorFlow Lite is now called LiteRT. Most new research code is written in PyTorch or JAX. | (pointers only) |
-# | PyTorch | ease of use, popular with researchers | production needs beyond simple serving | That gap has largely closed: `torch.export` captures a model's whole graph for deployment, and ExecuTorch runs such graphs on phones and embedded devices. | lessons 04, 08 to 11, 13, 15 |
-# | Keras | ease of use, production backend with TensorFlow | your colleagues use another library | Keras 3 (2023) runs on JAX, TensorFlow or PyTorch: no longer tied to TensorFlow. | (pointers only) |
-# | scikit-learn | general-purpose ML | deep learning, GPU needed | Still the default for classic ML on tables, and still built for the CPU. | lessons 01 to 08 |
+# | TensorFlow | deep learning, production systems including mobile | new to ML, no production requirements | TensorFlow 2 (late 2019) made eager execution the default and Keras its main API; TensorFlow Lite is now called LiteRT. Much new research code is written in PyTorch or JAX instead. | (pointers only) |
+# | PyTorch | ease of use, popular with researchers | production needs beyond simple serving | That gap has largely closed: `torch.export` captures a model's whole graph for deployment, and ExecuTorch runs such graphs on phones and embedded devices. TorchServe, its model server, has been in limited maintenance (no planned updates or fixes) since early 2025; lesson 13 (planned) serves a model with FastAPI and uvicorn instead. | lessons 04, 07 to 11, 13, 15 |
+# | Keras | ease of use, production backend with TensorFlow | your colleagues use another library | Keras 3 (2023) trains on JAX, TensorFlow or PyTorch: no longer tied to TensorFlow. Since 3.8 (January 2025) it can also run a trained model on OpenVINO, a backend for inference only. | (pointers only) |
+# | scikit-learn | general-purpose ML | deep learning, GPU needed | Still the default for classic ML on tables, and still mostly CPU code. Since 1.2 an experimental Array API mode lets some estimators take PyTorch or CuPy arrays, and so run on a GPU. | lessons 01 to 08 |
 # | MXNet | performance, scalability, stability | you need a larger community | Retired: Apache moved it to the Attic, its shelf for ended projects, in 2023. Start nothing new on it. | (not used) |
-# | Caffe 2 | computer vision heritage | you need a larger community or features | Merged into PyTorch in 2018, before the slide was made. | (not used) |
-# | JAX | | | Not on the slide: NumPy-style arrays with automatic gradients and compilation, much used in research; one of Keras 3's backends. | (not used) |
+# | Caffe 2 | computer vision heritage | you need a larger community or features | Merged into PyTorch in 2018, before the slide was made; then deprecated, no longer built by default from PyTorch 1.11 (2022), and removed from PyTorch's code in 2024. | (not used) |
+# | JAX | | | Not on the slide: NumPy-style arrays with automatic gradients and compilation, much used in research; one of Keras 3's three training backends. | (not used) |
 #
 # **Prepackaged models (start from someone else's training)**
 #
@@ -209,19 +203,19 @@ pd.DataFrame([(v.name, "✓" if v.ok else "✗", v.detail, v.fix) for v in verdi
 #
 # **Scripting tools**
 #
-# | tool | when to use | in this course |
-# |---|---|---|
-# | Python + argparse | reusable scripts with well-defined interfaces | lesson 12 |
-# | Guild AI | capture script output as ML experiments | (pointers only) |
-# | Paver | a make-like tool written in Python | (not used: the course uses make) |
-# | make, cmake, ninja | general build automation | `make lab`, `make test` |
+# | tool | when to use | since 2019 | in this course |
+# |---|---|---|---|
+# | Python + argparse | reusable scripts with well-defined interfaces | | lesson 12 |
+# | Guild AI | capture script output as ML experiments | No release since 0.9.0 (February 2023). | (pointers only) |
+# | Paver | a make-like tool written in Python | No release since 1.3.4 (December 2017). | (not used: the course uses make) |
+# | make, cmake, ninja | general build automation | | `make lab`, `make test` |
 #
 # **Workflow automation**
 #
 # | tool | when to use | since 2019 | in this course |
 # |---|---|---|---|
 # | MLflow | enterprise-wide ML workflow | also a model registry now | lesson 12 |
-# | Guild AI | ad hoc workflows, integration with other automation systems | | (pointers only) |
+# | Guild AI | ad hoc workflows, integration with other automation systems | No release since February 2023 (see above). | (pointers only) |
 # | Polyaxon | job scheduling for ML on Kubernetes | | (not used) |
 # | Airflow | general workflow automation | | lesson 15 |
 # | plain scripts | ad hoc automation | | everywhere |
@@ -239,5 +233,5 @@ pd.DataFrame([(v.name, "✓" if v.ok else "✗", v.detail, v.fix) for v in verdi
 # - A check cell answers at once: ✓, or a message with what was expected and a hint.
 # - `pytest --nbval-lax exercises/NN_*.ipynb` and `mlcourse grade` turn check cells into pass/fail.
 # - `mlcourse doctor` says whether the machine is ready and how to fix what is not.
-# - Pick a tool for its sweet spot, and check its current state first: the class's 2019 tables have aged (MXNet is retired, Caffe2 is part of PyTorch, Keras runs on three backends).
+# - Pick a tool for its sweet spot, and check its current state first: the class's 2019 tables have aged (MXNet is retired; Caffe2 was merged into PyTorch in 2018, then deprecated and removed in 2024; Keras 3 trains on three backends; TorchServe is in limited maintenance; Guild AI and Paver have had no release in years).
 # - Python, scikit-learn and PyTorch carry this course.

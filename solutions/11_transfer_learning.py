@@ -4,7 +4,7 @@
 # TF-Slim's two flags, `--checkpoint_exclude_scopes` and `--trainable_scopes`,
 # as PyTorch functions.
 #
-# **Minutes**: 10 · **Grade yourself**: `mlcourse grade exercises/11_transfer_learning.ipynb`
+# **Minutes**: 15 · **Grade yourself**: `mlcourse grade exercises/11_transfer_learning.ipynb`
 
 # %%
 import torch
@@ -26,19 +26,25 @@ seed_everything(0)
 # when a tensor's shape does not fit the model, when a tensor you keep has no
 # place in the model (a `module.` prefix, a renamed layer), or when a tensor of
 # the model is neither excluded nor in the checkpoint. The lesson showed what
-# `load_state_dict` tells you and what it lets through.
+# `load_state_dict` tells you and what it lets through. Best, look before you
+# copy anything, so that a refused file leaves the model as it was.
 
 # %%
 def load_pretrained(model, path, exclude):
     # BEGIN SOLUTION
     # STUB: raise NotImplementedError("Exercise 11.1: load every tensor except those under the exclude prefixes")
+    def excluded(name):  # "head" covers "head.weight", and "backbone.1" must not cover "backbone.10.weight"
+        return any(name == prefix or name.startswith(prefix + ".") for prefix in exclude)
+
     checkpoint = torch.load(path, weights_only=True)
-    kept = {name: tensor for name, tensor in checkpoint.items()
-            if not any(name.startswith(prefix) for prefix in exclude)}
-    report = model.load_state_dict(kept, strict=False)  # a shape that does not fit raises here, naming the tensor
-    missing = [name for name in report.missing_keys if not any(name.startswith(prefix) for prefix in exclude)]
-    if report.unexpected_keys or missing:  # strict=False let these through: refuse them by name
-        raise ValueError(f"not in the model: {report.unexpected_keys}; not in the checkpoint: {missing}")
+    kept = {name: tensor for name, tensor in checkpoint.items() if not excluded(name)}
+    own = model.state_dict()
+    unknown = [name for name in kept if name not in own]
+    missing = [name for name in own if name not in kept and not excluded(name)]
+    misfits = [name for name in kept if name in own and kept[name].shape != own[name].shape]
+    if unknown or missing or misfits:  # check everything before loading: a refused file leaves the model as it was
+        raise ValueError(f"not in the model: {unknown}; not in the checkpoint: {missing}; shapes differ: {misfits}")
+    model.load_state_dict(kept, strict=False)  # strict=False only because the excluded tensors are absent
     return list(kept)
     # END SOLUTION
 
@@ -61,7 +67,7 @@ def freeze(model, trainable):
     # STUB: raise NotImplementedError("Exercise 11.2: switch requires_grad on only under the trainable prefixes")
     count = 0
     for name, parameter in model.named_parameters():
-        parameter.requires_grad = any(name.startswith(prefix) for prefix in trainable)
+        parameter.requires_grad = any(name == prefix or name.startswith(prefix + ".") for prefix in trainable)
         if parameter.requires_grad:
             count += parameter.numel()
     return count

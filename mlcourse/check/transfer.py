@@ -41,6 +41,17 @@ def _load_reading_the_report(model, path, exclude):
     return sorted(kept)
 
 
+def _load_returning_keys_view(model, path, exclude):
+    checkpoint = torch.load(path, weights_only=True)
+    kept = {name: value for name, value in checkpoint.items() if not _excluded(name, exclude)}
+    own = model.state_dict()
+    stray = (kept.keys() - own.keys()) | {name for name in own.keys() - kept.keys() if not _excluded(name, exclude)}
+    if stray:
+        raise KeyError(f"checkpoint and model disagree on: {sorted(stray)}")
+    model.load_state_dict(kept, strict=False)  # a shape that does not fit raises here, naming the tensor
+    return kept.keys()  # a keys view, not a list: any iterable of names will do
+
+
 def _load_ignoring_exclude(model, path, exclude):
     """Loads every tensor, ignoring ``exclude``: the old head overwrites (or clashes with) the new one."""
     model.load_state_dict(torch.load(path, weights_only=True))
@@ -92,11 +103,23 @@ def _snapshot(model):
 
 
 def _names(got, label: str) -> set[str]:
-    """The learner's returned names as a set, or a failure saying what came back instead."""
-    if not isinstance(got, (list, tuple, set)) or not all(isinstance(name, str) for name in got):
-        fail(f"{label} returned {type(got).__name__} {repr(got)[:80]}; expected a list of the names of the tensors "
-             "it loaded, such as ['backbone.0.bias', ...]. Hint: return the names you kept.")
-    return set(got)
+    """The learner's returned names as a set, or a failure saying what came back instead.
+
+    Any iterable of strings will do (a list, a set, ``kept.keys()``, a generator),
+    but not a single string or a dict, whose iteration would hide the mistake.
+    """
+    shown = f"{type(got).__name__} {repr(got)[:80]}"
+    names = None
+    if not isinstance(got, (str, bytes, dict)):
+        try:
+            names = list(got)
+        except TypeError:
+            names = None
+    if names is None or not all(isinstance(name, str) for name in names):
+        fail(f"{label} returned {shown}; expected the names of the tensors it loaded, such as "
+             "['backbone.0.bias', ...] (a list, a set or a dict's .keys(); not a dict or one string). "
+             "Hint: return the names you kept.")
+    return set(names)
 
 
 def _must_refuse(fn, model, path, exclude, described: str, culprits: list[str], spy) -> None:
@@ -117,7 +140,8 @@ def _must_refuse(fn, model, path, exclude, described: str, culprits: list[str], 
          "load_state_dict(..., strict=False) returns missing_keys and unexpected_keys; look at both.")
 
 
-@register(reference=transfer.load_pretrained, also_right=[_load_by_copying, _load_reading_the_report],
+@register(reference=transfer.load_pretrained,
+          also_right=[_load_by_copying, _load_reading_the_report, _load_returning_keys_view],
           mistakes=[_load_ignoring_exclude, _load_unsafely, _load_strict, _load_reports_all_names,
                     _load_skips_unknown_keys, _load_ignores_missing_keys])
 def load_pretrained(fn) -> None:
