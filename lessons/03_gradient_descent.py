@@ -14,10 +14,11 @@
 # - Explain with the condition number why centring the inputs, and then scaling them, cuts the
 #   number of steps.
 # - Compare batch, stochastic and mini-batch descent at the same learning rate: progress and
-#   noise per epoch, and the cost of an epoch timed without the monitoring.
-# - *Self-paced*: let SGD settle with a decaying learning rate.
+#   noise per epoch.
+# - *Self-paced*: see descent's path on the loss surface; time an epoch without the monitoring;
+#   let SGD settle with a decaying learning rate.
 #
-# **Minutes**: 30 (15 teaching, 15 exercises) + 10 self-paced · **Prerequisites**: lesson 02.
+# **Minutes**: 30 (15 teaching, 15 exercises) + 10 self-paced (the bowl seen from above, the cost of an epoch, a decaying rate) · **Prerequisites**: lesson 02.
 
 # %%
 import time
@@ -97,61 +98,29 @@ plt.tight_layout()
 # steps; a rate only 10 % larger and it climbs far above where it started. There
 # is no gentle middle ground.
 #
-# Seen from above, the loss is a set of rings, one per level. Two ways to spoil
-# a round bowl, drawn for the same input: on the left measured in units three
-# times larger (`3 * x`), on the right shifted so that its mean is 3 instead of 0
-# (`x + 3`; BMI, for instance, averages 26, not 0). Each panel runs twenty steps
-# from the same start at three rates, given as fractions of its own edge. The
-# **condition number** κ = λmax / λmin in each title says how stretched the bowl
-# is: the flattest direction shrinks by only `1 − lr·λmin` per step, so with a
-# rate below the edge it needs on the order of κ steps.
-
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
-ws, bs = np.meshgrid(np.linspace(-10, 70, 150), np.linspace(-40, 200, 150))
-for ax, (title, feature) in zip(axes, (("units 3× larger (3 * x)", 3 * x), ("mean moved to 3 (x + 3)", x + 3))):
-    bends, (w_min, b_min) = linear.curvatures(feature), linear.fit_least_squares(feature, y)
-    surface = np.mean((ws[..., None] * feature[:, 0] + bs[..., None] - y) ** 2, axis=-1)
-    levels = np.geomspace(linear.mse(y, linear.predict(feature, w_min, b_min)), surface.max(), 15)
-    ax.contour(ws, bs, surface, levels=levels, colors="0.7", linewidths=0.8)
-    for fraction, color in ((0.95, "tab:orange"), (0.5, "tab:green"), (0.1, "tab:blue")):
-        path = [linear.gradient_descent(feature, y, lr=fraction * 2 / bends.max(), steps=steps, w0=[0.0], b0=100.0)[:2]
-                for steps in range(0, 21)]
-        ax.plot([w[0] for w, _ in path], [b for _, b in path], "o-", color=color, markersize=3, label=f"lr = {fraction} × edge")
-    ax.plot(w_min[0], b_min, "k*", markersize=12, label="minimum")
-    ax.set_xlabel("w (weight)")
-    ax.set_title(f"{title}: κ = {bends.max() / bends.min():.0f}")
-    ax.legend(fontsize=8)
-axes[0].set_ylabel("b (intercept)")
-fig.suptitle("Twenty steps of descent: a larger scale stretches the bowl, a non-zero mean tilts it")
-plt.tight_layout()
-
-# %% [markdown]
-# On the left the rings are ellipses along the axes (κ = 9): a small rate creeps,
-# half the edge walks straight in, and 0.95 of the edge zig-zags across but gets
-# there. On the right (κ = 119) the rings are a long valley on a slant, because a
-# non-zero mean ties the weight to the intercept: raise w by δ and every
-# prediction rises by about 3δ, which only lowering b by 3δ can undo. All three
-# rates drop into the valley quickly and then crawl along its floor; after twenty
-# steps none is close to the star.
-#
 # ## Centring and scaling: which half matters?
+#
+# How many steps descent needs depends on the shape of the bowl. Its
+# **condition number** κ = λmax / λmin says how stretched it is. The rate must
+# stay below 2/λmax, set by the steepest direction; at such a rate each step
+# multiplies the error along the flattest direction by `1 − lr·λmin`, barely
+# less than 1. At `lr = 1/λmax` that factor is `1 − 1/κ`: the flattest direction
+# needs on the order of κ steps.
 #
 # Real inputs come in their own units: BMI around 26 (standard deviation 4.4),
 # age around 48 years (standard deviation 13). **Standardizing** does two things:
 # it subtracts each input's mean (*centring*) and divides by its standard
-# deviation (*scaling*). Below we take BMI and age in those units and undo the
-# two in turn. Each version runs at `lr = 1/λmax`, half the edge: that step takes
-# out the steepest direction without bouncing, and leaves the flat one to shrink
-# by `1 − λmin/λmax` per step. We also try 1.9 and 2.1 times 1/λmax, either side
-# of the edge.
+# deviation (*scaling*). Below we take BMI and age in those units and apply each
+# half alone, then both. Each version runs at `lr = 1/λmax`, half the edge: that
+# step takes out the steepest direction without bouncing. We also try 1.9 and
+# 2.1 times 1/λmax, either side of the edge.
 
 # %%
 raw = np.column_stack([
     26.4 + diabetes.data["bmi"] / diabetes.data["bmi"].std() * 4.4,   # BMI in kg/m²
     48.5 + diabetes.data["age"] / diabetes.data["age"].std() * 13.1,  # age in years
 ])
-versions = {"raw units": raw, "centred only": raw - raw.mean(axis=0),
+versions = {"raw units": raw, "centred only": raw - raw.mean(axis=0), "scaled only": raw / raw.std(axis=0),
             "standardized": (raw - raw.mean(axis=0)) / raw.std(axis=0)}
 budget = 5000
 
@@ -181,28 +150,37 @@ for name, features in versions.items():
     condition[name] = bends.max() / bends.min()
     curves = [excess_curve(features, factor / bends.max(), steps=budget if factor < 2 else 300) for factor in (1, 1.9, 2.1)]
     print(f"{name:>12}  {condition[name]:>9,.{0 if condition[name] > 10 else 2}f}   " + " ".join(f"{steps_to_one_percent(c):>12}" for c in curves))
-    ax.plot(np.maximum(curves[0], 1e-6), label=f"{name} (κ = {condition[name]:,.{0 if condition[name] > 10 else 2}f})")
-print(f"centring divides κ by {condition['raw units'] / condition['centred only']:.0f}; "
-      f"scaling then divides it by another {condition['centred only'] / condition['standardized']:.0f}")
+    ax.plot(curves[0], label=f"{name} (κ = {condition[name]:,.{0 if condition[name] > 10 else 2}f})")
+print(f"centring first divides κ by {condition['raw units'] / condition['centred only']:,.0f}, "
+      f"then scaling by another {condition['centred only'] / condition['standardized']:,.0f}")
+print(f"scaling first divides κ by {condition['raw units'] / condition['scaled only']:,.0f}, "
+      f"then centring by another {condition['scaled only'] / condition['standardized']:,.0f}")
 ax.set_xscale("symlog")
 ax.set_yscale("log")
+ax.set_ylim(1e-6, 10)  # a curve leaves the plot at the bottom once it is within a millionth of the minimum
 ax.set_xlabel("step")
 ax.set_ylabel("loss above the minimum (relative)")
 ax.set_title("At lr = 1/λmax: centring does most, scaling finishes")
-ax.legend()
+ax.legend(fontsize=8)
 plt.tight_layout()
 
 # %% [markdown]
 # Read the table by rows. In raw units κ is about 141,000, and 5,000 steps still
 # end 10 % above the minimum. Centring alone divides κ by about 800 and descent
-# arrives in 549 steps; scaling then divides it by about another 120, and two
-# steps suffice. **Subtracting the mean is the bigger half**; dividing by the
-# standard deviation finishes the job. Read it by columns and the edge holds for
-# every version: at 1.9/λmax none diverges (the centred one even gets there
-# faster, in 288 steps, while the standardized one now bounces, 18 steps instead
-# of 2); at 2.1/λmax all diverge. We use 1/λmax as a safe margin below the edge,
-# not the edge itself. (The best fixed rate for a bowl like this,
-# 2/(λmax + λmin), lies between the two.)
+# arrives in 549 steps; scaling alone divides it by only 60, and descent needs
+# 2,834. Whichever half comes first, centring is the larger factor (about 800
+# first, about 1,600 second) and scaling the smaller (60 first, about 120
+# second); together they bring κ to 1.45, and two steps suffice. **Subtracting
+# the mean is the bigger half**; dividing by the standard deviation finishes the
+# job. (A non-zero mean ties each weight to the intercept: raise w by δ and every
+# prediction rises by about δ times the mean, which only lowering b can undo.)
+#
+# Read it by columns and the edge holds for every version: at 1.9/λmax none
+# diverges (the centred and the scaled ones even get there faster, in 288 and
+# 1,491 steps, while the standardized one now bounces, 18 steps instead of 2);
+# at 2.1/λmax all diverge. We use 1/λmax as a safe margin below the edge, not
+# the edge itself. (The best fixed rate for a bowl like this, 2/(λmax + λmin),
+# lies between the two.)
 #
 # That is why lesson 05 standardizes inputs before training: it is not cosmetic.
 #
@@ -216,7 +194,8 @@ plt.tight_layout()
 # makes a different number of updates. Now all ten standardized inputs, and, to
 # compare like with like, the *same* learning rate (0.01) for all three. The
 # training loop only keeps the parameters; the loss on all data is computed
-# afterwards, so that it can be timed on its own.
+# afterwards (so that the training alone can be timed, in a self-paced part
+# below).
 
 # %%
 X = diabetes.data.to_numpy()
@@ -290,9 +269,49 @@ plt.tight_layout()
 # descent is smooth and, at this rate, simply slow: 15 updates leave it at
 # about +470 %.
 #
-# What does an epoch cost? Time the training loop alone (the best of three tries,
-# the one least disturbed by other programs), and separately what it would cost
-# to evaluate the loss on all the data after every update, as a naive loop does:
+# ## *Self-paced*: the bowl seen from above
+#
+# Seen from above, the loss is a set of rings, one per level. Two ways to spoil
+# a round bowl, drawn for the one standardized input of the first sections: on
+# the left measured in units three times larger (`3 * x`), on the right shifted
+# so that its mean is 3 instead of 0 (`x + 3`). Each panel runs twenty steps
+# from the same start at three rates, given as fractions of its own edge; each
+# title gives its condition number κ.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
+ws, bs = np.meshgrid(np.linspace(-10, 70, 150), np.linspace(-40, 200, 150))
+for ax, (title, feature) in zip(axes, (("units 3× larger (3 * x)", 3 * x), ("mean moved to 3 (x + 3)", x + 3))):
+    bends, (w_min, b_min) = linear.curvatures(feature), linear.fit_least_squares(feature, y)
+    surface = np.mean((ws[..., None] * feature[:, 0] + bs[..., None] - y) ** 2, axis=-1)
+    levels = np.geomspace(linear.mse(y, linear.predict(feature, w_min, b_min)), surface.max(), 15)
+    ax.contour(ws, bs, surface, levels=levels, colors="0.7", linewidths=0.8)
+    for fraction, color in ((0.95, "tab:orange"), (0.5, "tab:green"), (0.1, "tab:blue")):
+        path = [linear.gradient_descent(feature, y, lr=fraction * 2 / bends.max(), steps=steps, w0=[0.0], b0=100.0)[:2]
+                for steps in range(0, 21)]
+        ax.plot([w[0] for w, _ in path], [b for _, b in path], "o-", color=color, markersize=3, label=f"lr = {fraction} × edge")
+    ax.plot(w_min[0], b_min, "k*", markersize=12, label="minimum")
+    ax.set_xlabel("w (weight)")
+    ax.set_title(f"{title}: κ = {bends.max() / bends.min():.0f}")
+    ax.legend(fontsize=8)
+axes[0].set_ylabel("b (intercept)")
+fig.suptitle("Twenty steps of descent: a larger scale stretches the bowl, a non-zero mean tilts it")
+plt.tight_layout()
+
+# %% [markdown]
+# On the left the rings are ellipses along the axes (κ = 9): a small rate creeps,
+# half the edge walks straight in, and 0.95 of the edge zig-zags across but gets
+# there. On the right (κ = 119) the rings are a long valley on a slant, because a
+# non-zero mean ties the weight to the intercept: raise w by δ and every
+# prediction rises by about 3δ, which only lowering b by 3δ can undo. All three
+# rates drop into the valley quickly and then crawl along its floor; after twenty
+# steps none is close to the star.
+#
+# ## *Self-paced*: what an epoch costs
+#
+# Time the training loop alone (the best of three tries, the one least disturbed
+# by other programs), and separately what it would cost to evaluate the loss on
+# all the data after every update, as a naive loop does:
 
 # %%
 def seconds_per_epoch(batch_size, tries=3):
@@ -318,20 +337,23 @@ for name, size in variants.items():
     print(f"{name:>16}: {seconds * 1e3:6.2f} ms per epoch of training, {per_update[name] * 1e6:5.1f} µs per update; "
           f"a full-data loss after every update would add {updates * monitor * 1e3:5.2f} ms "
           f"({updates * monitor / seconds:.0%} more)")
-print(f"an update on 442 samples costs {per_update['batch (all 442)'] / per_update['stochastic (1)']:.1f} times one on a single sample")
+print(f"an update costs {per_update['mini-batch (32)'] / per_update['stochastic (1)']:.1f} times as much on 32 rows as on one, "
+      f"{per_update['batch (all 442)'] / per_update['stochastic (1)']:.1f} times on all 442")
+
 
 # %% [markdown]
-# An update on all 442 samples costs only a few times an update on one: numpy
-# does the arithmetic for all rows at once, and much of the time goes to
-# Python's overhead per call. So an SGD epoch, with 442 updates, costs far more
-# than a batch epoch; on a GPU, a batch of 32 costs hardly more than one sample.
-# (These timings move with whatever else the machine is doing; the ratios move
-# less.) Note the last column: evaluating the loss on all the data after every
-# update would add a large fraction of the training's own cost (the percentage
-# in brackets), and a timing taken with it would largely measure the monitoring.
+# On this CPU an update on 32 rows costs barely more than an update on one, and
+# one on all 442 rows only a few times more (the last line): numpy does the
+# arithmetic for all rows at once, and much of the time goes to Python's
+# overhead per call. So an SGD epoch, with 442 updates, costs far more than a
+# mini-batch epoch of 14, and that one more than a batch epoch of one. (These
+# timings move with whatever else the machine is doing; the ratios move less.)
+# Note the last column: evaluating the loss on all the data after every update
+# would add a large fraction of the training's own cost (the percentage in
+# brackets), and a timing taken with it would largely measure the monitoring.
 # Time what you mean to time, and monitor once per epoch, or on a sample.
 #
-# ### *Self-paced*: a learning rate that decays
+# ## *Self-paced*: a learning rate that decays
 #
 # With a constant rate, SGD never settles: every update follows one sample's
 # gradient, and steps of a fixed size keep it hopping around the minimum. A
@@ -340,9 +362,11 @@ print(f"an update on 442 samples costs {per_update['batch (all 442)'] / per_upda
 # Géron's *Hands-On Machine Learning*, chapter 4) is `lr(t) = t0 / (t + t1)`, with
 # `t` counting updates: it starts at `t0 / t1` and has halved by `t = t1`. Below,
 # the mini-batch starts at 0.1 and SGD at 0.01, and both halve after one epoch
-# (`t1` = the updates of one epoch; we tried a few starts and kept these).
-# Batch descent has no noise to damp, so it keeps a constant rate, the larger 0.1
-# (just below its 1/λmax, printed below).
+# (`t1` = the updates of one epoch; we tried a few starts and kept these). Each
+# schedule runs next to its starting rate held constant (for SGD, the run
+# above), so that the schedule is the only difference. Batch descent has no
+# noise to damp, so it keeps a constant rate, the larger 0.1 (just below its
+# 1/λmax, printed below).
 
 # %%
 def decaying(start, t1):
@@ -352,6 +376,7 @@ def decaying(start, t1):
 
 settings = {
     "batch, lr 0.1": (len(y), 0.1),
+    "mini-batch, lr 0.1": (32, 0.1),
     "mini-batch, 0.1 decaying": (32, decaying(0.1, t1=14)),
     "stochastic, lr 0.002": (1, 0.002),
     "stochastic, 0.01 decaying": (1, decaying(0.01, t1=len(y))),
@@ -376,13 +401,17 @@ ax.set_title("SGD: constant rates keep hopping, a decaying one settles")
 ax.legend(fontsize=8)
 plt.tight_layout()
 
+
 # %% [markdown]
-# The schedule removes most of SGD's noise without giving up its progress. Of the
-# three SGD runs it ends closest to the minimum (about +0.6 %), with the smallest
-# spread over seeds, and its last epoch wanders least. The smaller constant rate,
-# 0.002, is quieter than 0.01 but slower at the start (compare the first-epoch
-# column). The decaying mini-batch, too, ends closer than the constant one. Batch
-# descent at 0.1 is smooth; its +1.9 % only says that 15 updates are not enough.
+# The mini-batch rows isolate the schedule: from the same start, 0.1, the
+# constant rate ends about 2.5 % above the minimum with a spread over seeds of
+# about 0.6 %, and its last epoch reaches +16 %; the decaying one ends at about
+# +0.7 %, with almost no spread, and its last epoch barely moves. For SGD the
+# schedule ends closest of the three SGD runs (about +0.6 %), with the smallest
+# spread, and its last epoch wanders least. The smaller constant rate, 0.002, is
+# quieter than 0.01 but slower at the start (compare the first-epoch column).
+# Batch descent at 0.1 is smooth; its +1.9 % only says that 15 updates are not
+# enough.
 #
 # None of them reaches the minimum exactly, though, and what is left is not
 # noise. Split what is left of the decaying SGD run (seed 0) along the axes of the
@@ -396,6 +425,7 @@ error = axes_of_bowl.T @ (np.append(w_end, b_end) - np.append(w_opt, b_opt))
 share = bends[0] * error[0] ** 2 / (bends @ error**2)
 print(f"ten inputs: curvatures from {bends[0]:.3f} to {bends[-1]:.2f}, condition number {bends[-1] / bends[0]:.0f}")
 print(f"{share:.0%} of the loss left above the minimum lies along the flattest direction")
+
 
 # %% [markdown]
 # Most of what remains lies along the one flattest direction of the bowl, even
@@ -413,9 +443,8 @@ print(f"{share:.0%} of the loss left above the minimum lies along the flattest d
 # - Along a direction of curvature λ a step multiplies the error by 1 − lr·λ: the rate 2/λmax is
 #   the edge between converging and diverging; 1/λmax is a safe choice below it.
 # - The condition number λmax/λmin says roughly how many steps the flattest direction needs.
-#   Centring the inputs shrinks it most (a non-zero mean ties weights to the intercept);
-#   scaling finishes the job.
-# - At the same rate, smaller batches make more progress per epoch and more noise; a decaying
-#   schedule lets SGD settle.
-# - Time the training without the monitoring: a full-data loss after every update adds a large
-#   fraction of the updates' own cost.
+#   Centring the inputs shrinks it most, whichever half comes first (a non-zero mean ties weights
+#   to the intercept); scaling finishes the job.
+# - At the same rate, smaller batches make more progress per epoch and more noise.
+# - *Self-paced*: time the training without the monitoring (a full-data loss after every update
+#   adds a large fraction of the updates' own cost); a decaying schedule lets SGD settle.

@@ -71,9 +71,12 @@ a[0] = 100.0
 print(f"after a[0] = 100: torch.from_numpy(a)[0] is {shared[0].item()}, torch.tensor(a)[0] is still {copied[0].item()}")
 
 # %% [markdown]
-# **Broadcasting** stretches size-1 dimensions to match, without copying: adding
-# a vector of 3 to a (2, 3) matrix adds it to every row. It is how `X @ w + b`
-# adds one intercept to every prediction.
+# **Broadcasting** lets tensors of different shapes meet in one operation,
+# without copying. The shapes are lined up from the right; where one tensor has
+# fewer dimensions, size-1 dimensions are added at its front, and then every
+# size-1 dimension stretches to match the other tensor. A vector of 3 added to a
+# (2, 3) matrix is first treated as (1, 3), then stretched to (2, 3): it is added
+# to every row. It is how `X @ w + b` adds one intercept to every prediction.
 
 # %%
 print(matrix + vector)
@@ -82,12 +85,17 @@ print(matrix * torch.tensor([[10.0], [100.0]]))  # a column of 2 stretches acros
 # %% [markdown]
 # **dtype** matters: PyTorch defaults to 32-bit floats (fast, and enough for
 # training), numpy to 64-bit. Converting to 32 bits rounds every value to about
-# seven significant digits, and mixing the two in one operation promotes the
-# result to the wider type.
+# seven significant digits. Mixing two tensors of different float types in one
+# operation promotes the result to the wider type, with one exception: a
+# 0-dimensional tensor or a Python number takes the type of the tensor with
+# dimensions, so a float64 scalar added to a float32 vector gives float32.
 
 # %%
 from_numpy = torch.from_numpy(np.array([0.1, 0.2]))
-print(from_numpy.dtype, from_numpy.float().dtype, (from_numpy + vector[:2]).dtype)
+print(f"from numpy: {from_numpy.dtype}; .float(): {from_numpy.float().dtype}; "
+      f"float64 vector + float32 vector: {(from_numpy + vector[:2]).dtype}")
+print(f"float32 vector + float64 scalar tensor: {(vector + torch.tensor(1.0, dtype=torch.float64)).dtype}; "
+      f"+ a Python float: {(vector + 1.0).dtype}")
 print(f"0.1 in float64 is {from_numpy[0].item():.12f}, in float32 {from_numpy.float()[0].item():.12f}")
 
 # %% [markdown]
@@ -109,21 +117,24 @@ b = torch.zeros((), dtype=torch.float64, requires_grad=True)
 loss = ((X @ w + b - y) ** 2).mean()
 
 
-def print_graph(fn, depth=0):
-    """Print the operations autograd recorded, from the loss back to the parameters."""
-    print("    " * depth + type(fn).__name__.replace("Backward0", "").replace("AccumulateGrad", "parameter (w or b)"))
+def print_graph(fn, names, depth=0):
+    """Print the operations autograd recorded, from the loss back to the parameters (named by ``names``)."""
+    node = type(fn).__name__.replace("Backward0", "")
+    if node == "AccumulateGrad":  # where a gradient is stored: a parameter
+        node = f"parameter {names[id(fn.variable)]}"
+    print("    " * depth + node)
     for child, _ in fn.next_functions:
         if child is not None:
-            print_graph(child, depth + 1)
+            print_graph(child, names, depth + 1)
 
 
-print_graph(loss.grad_fn)
+print_graph(loss.grad_fn, {id(w): "w", id(b): "b"})
 
 # %% [markdown]
-# Read from the bottom up: the parameters feed a matrix-vector product (`Mv`),
-# the bias is added, the target subtracted, the result squared (`Pow`) and
-# averaged (`Mean`). Now let autograd differentiate, and compare with the
-# formula we derived by hand in lesson 03:
+# Read from the bottom up: only `w` feeds the matrix-vector product (`Mv`); `b`
+# joins at the addition (`Add`); then the target is subtracted, the result
+# squared (`Pow`) and averaged (`Mean`). Now let autograd differentiate, and
+# compare with the formula we derived by hand in lesson 03:
 
 # %%
 loss.backward()
@@ -262,23 +273,26 @@ plt.tight_layout()
 # measurements' weights are off, s1 and s2 most of all, and full-batch descent is
 # off *the same way* as SGD. Without any batch noise it lands on nearly the same
 # wrong weights, so the noise is not the cause. The cause is the shape of the
-# bowl, lesson 03's **conditioning**. s1 is total cholesterol, which is roughly
-# the sum of s2 (LDL), s3 (HDL) and a share of the triglycerides (s5): raise s1's
-# weight while lowering the others' and the predictions hardly change. Along that
-# direction the bowl is nearly flat. Measure it:
+# bowl, lesson 03's **conditioning**. s1 is total serum cholesterol, which is
+# roughly the sum of LDL (s2), HDL (s3) and the cholesterol carried with the
+# triglycerides; s5 (`ltg`, in scikit-learn's words "possibly log of serum
+# triglycerides level") tracks that last part. So raise s1's weight while
+# lowering the others' and the predictions hardly change. Along that direction
+# the bowl is nearly flat. Measure it:
 
 # %%
 correlation = np.corrcoef(X_np, rowvar=False)
 eigenvalues, eigenvectors = np.linalg.eigh(correlation)
 flat = eigenvectors[:, 0]
-lam_min = linear.curvatures(X_np).min()
+lam_min, lam_max = linear.curvatures(X_np).min(), linear.curvatures(X_np).max()
 print(f"eigenvalues of the inputs' correlation matrix: {eigenvalues.min():.4f} to {eigenvalues.max():.2f} "
       f"(ratio {eigenvalues.max() / eigenvalues.min():.0f}, lesson 03's condition number)")
 print("the flattest direction:", ", ".join(f"{diabetes.feature_names[i]} {flat[i]:+.2f}" for i in np.argsort(-np.abs(flat))[:4]))
-print(f"curvature of the loss along it {lam_min:.4f}; after {updates} updates at lr 0.02, "
-      f"(1 - lr·λmin)^{updates} = {(1 - 0.02 * lam_min) ** updates:.2f} of the starting error along it is left")
+print(f"curvatures of the loss: λmin = {lam_min:.4f} (along that direction), λmax = {lam_max:.2f}")
+print(f"after {updates} updates at lr 0.02, (1 - lr·λmin)^{updates} = {(1 - 0.02 * lam_min) ** updates:.2f} "
+      "of the starting error along the flattest direction is left")
 
-rate = 1 / linear.curvatures(X_np).max()
+rate = 1 / lam_max
 patient = linear.gradient_descent(X_np, y_np, lr=rate, steps=3000)
 print(f"lesson 03's full-batch descent at lr = 1/λmax = {rate:.3f}, 3000 updates: "
       + ", ".join(f"{name} {patient.w[i]:+.1f}" for i, name in enumerate(diabetes.feature_names) if name in ("s1", "s2")))
@@ -289,7 +303,8 @@ print(f"lesson 03's full-batch descent at lr = 1/λmax = {rate:.3f}, 3000 update
 # error along it, and after 840 updates about three quarters of it is still
 # there, for SGD and full-batch descent alike. The loss barely notices (that is
 # what flat means), the weights do. Give descent six times the rate (lesson 03's
-# `1/λmax`) and 3000 updates and it reaches the closed-form weights. Lesson 07's
+# `1/λmax`) and 3000 updates and it reaches the closed-form weights; exercise 4.2
+# asks the same of mini-batches, on a budget of epochs. Lesson 07's
 # regularization pins such weights down another way, by making the flat
 # direction steeper. For a linear model the closed form is better anyway; the
 # point of the loop is that it also trains models that have no closed form,
@@ -298,7 +313,8 @@ print(f"lesson 03's full-batch descent at lr = 1/λmax = {rate:.3f}, 3000 update
 # ## Keypoints
 #
 # - In mathematics a tensor is a multilinear map; in deep learning, any multi-dimensional array
-#   with a shape and a dtype. Broadcasting stretches size-1 dimensions.
+#   with a shape and a dtype. Broadcasting lines shapes up from the right, adds missing leading
+#   dimensions of size 1, then stretches every size-1 dimension.
 # - `torch.from_numpy` and `.numpy()` share memory; `torch.tensor` copies. float64 → float32 rounds.
 # - Operations on tensors with `requires_grad=True` build a computation graph as the code runs
 #   (define-by-run); TensorFlow 1 built its dataflow graph first, and `torch.fx` / `torch.compile`
