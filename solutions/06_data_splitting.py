@@ -18,7 +18,10 @@ from mlcourse import check
 # **Exercise 6.1** — Write `group_split(groups, test_size, seed)` returning
 # `(train_idx, test_idx)`, two arrays of row indices. `groups[i]` says which
 # group (say, which patient) row `i` belongs to. Whole groups go to one side:
-# no group may have rows on both.
+# no group may have rows on both. (This split ignores strata, the class
+# shares: with a rare class, a grouped split can leave test with too few of it.
+# scikit-learn's `StratifiedGroupKFold` keeps groups whole *and* the shares
+# close; `group_split` gets no labels, so groups are all it can keep.)
 #
 # `test_size` is a share of the *rows*: with 0.25, about a quarter of the rows
 # go to test. Since groups come whole, the share cannot be exact; the check
@@ -52,8 +55,10 @@ check.group_split(group_split)
 # "keep the `k` columns with the best F-test against the label
 # (`SelectKBest(f_classif, k=k)`), then logistic regression", estimated so
 # that no validation row takes part in choosing the columns. `cv` is anything
-# `cross_val_score` accepts (a number of folds or a splitter). Return one
-# number, the mean over the folds. On coin tosses it must say chance.
+# `cross_val_score` accepts: a splitter, or a number of folds, which for a
+# classifier means what `cross_val_score` uses, `StratifiedKFold(cv)` (not
+# shuffled). Return one number, the mean over the folds. On coin tosses it must
+# say chance.
 
 # %%
 def honest_cv_score(X, y, k, cv):

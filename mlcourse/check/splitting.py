@@ -199,6 +199,13 @@ def _honest_per_fold(X, y, k, cv):
     return cross_val_score(model, X, y, cv=cv)
 
 
+def _honest_unstratified(X, y, k, cv):
+    """Turns an integer cv into KFold(cv), not the StratifiedKFold(cv) that cross_val_score uses for a classifier: other folds, another score."""
+    splitter = KFold(cv) if isinstance(cv, int) else cv
+    model = make_pipeline(SelectKBest(f_classif, k=k), LogisticRegression(max_iter=1000))
+    return cross_val_score(model, X, y, cv=splitter).mean()
+
+
 def _honest_cases():
     rng = np.random.default_rng(12)
     noise = rng.normal(size=(60, 2000))
@@ -208,8 +215,13 @@ def _honest_cases():
     return [(noise, labels, 20, 5, "random labels"), (signal, target, 2, KFold(4, shuffle=True, random_state=0), "real signal")]
 
 
+_FOLDS_HINT = ("your score is near chance, so the selection is honest, but the folds differ: an integer cv means "
+               "StratifiedKFold(cv), unshuffled, as cross_val_score uses for a classifier, not KFold(cv). Pass cv on to "
+               "cross_val_score, or split with StratifiedKFold(cv)")
+
+
 @register(reference=_honest_reference, also_right=[_honest_by_hand],
-          mistakes=[_honest_select_first, _honest_ignores_k, _honest_per_fold])
+          mistakes=[_honest_select_first, _honest_ignores_k, _honest_per_fold, _honest_unstratified])
 def honest_cv_score(fn) -> None:
     """Exercise 6.2: ``fn(X, y, k, cv)``: CV accuracy of k-best selection + logistic regression, selection inside each fold."""
     cases = _honest_cases()
@@ -223,9 +235,14 @@ def honest_cv_score(fn) -> None:
                      "Hint: the selection saw the validation folds' labels. Refit the selection on each fold's "
                      "training part only, together with the model.")
             if abs(got - expected) > 0.02:
-                fail(f"{label} returned {got:.3f}; expected {expected:.3f}. Hint: keep exactly k features "
-                     "(SelectKBest(f_classif, k=k)), fit selection and model on each training fold, and average "
-                     "the accuracy over the folds `cv` gives.")
+                default = ("keep exactly k features (SelectKBest(f_classif, k=k)), fit selection and model on each "
+                           "training fold, and average the accuracy over the folds `cv` gives")
+                if what == "random labels":  # near chance already (the check above): the folds are the likely culprit
+                    default = ("your score is near chance, so the selection may well be honest, but it is not the "
+                               "score of the folds `cv` means: for a classifier an integer cv is StratifiedKFold(cv), "
+                               "unshuffled, as cross_val_score uses. Also keep exactly k features")
+                other_folds = {_FOLDS_HINT: _honest_unstratified(X, y, k, cv)} if isinstance(cv, int) else {}
+                fail(f"{label} returned {got:.3f}; expected {expected:.3f}. Hint: {diagnose(got, other_folds, default)}.")
     passed("honest_cv_score", "near chance on random labels, the honest score on real signal")
 
 
