@@ -22,9 +22,11 @@ import pandas as pd
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from mlcourse import linear
 
+threadpool_limits(1)  # one linear-algebra thread: these fits are small, and two threads only fight over the cores
 diabetes = load_diabetes(as_frame=True)
 X_all, y = diabetes.data, diabetes.target.to_numpy()
 
@@ -77,6 +79,8 @@ by_third.insert(0, "predictions", [f"{prediction[third == t].min():.0f} to {pred
                                    for t in by_third.index])
 print(by_third.round(1).to_string())
 print(f"smallest target: {y.min():.0f}, so no residual can lie below {y.min():.0f} - prediction")
+print(f"R² of the BMI line: {1 - np.mean(residuals**2) / np.var(y):.2f} "
+      "(the share of the variation in progression the line explains)")
 
 # %% [markdown]
 # - **Centre**: the mean residual is within a few units of zero in every third:
@@ -95,8 +99,9 @@ print(f"smallest target: {y.min():.0f}, so no residual can lie below {y.min():.0
 #   third and −165 in the highest. A straight edge in a residual plot usually
 #   means a bound on the target, not a property of the model.
 #
-# So a straight line is a fair first summary, with uneven noise, and BMI alone
-# leaves most of the variation unexplained.
+# So a straight line is a fair first summary, with uneven noise. And BMI alone
+# leaves most of the variation unexplained: the line explains a share R² = 0.34
+# of it (lesson 01's R²: 1 is perfect, 0 is the average for everyone).
 #
 # ## How wrong is a line? The loss
 #
@@ -155,11 +160,14 @@ print(f"X {X.shape} @ w {w.shape} + b -> predictions {(X @ w + 1.0).shape}")
 #   \quad\Longleftrightarrow\quad A^\top A\,\theta = A^\top y .$$
 #
 # These are the **normal equations**: d + 1 linear equations in d + 1 unknowns.
-# When no input is an exact combination of the others, `AᵀA` is invertible and
-# the solution is unique. (With one input they reduce to the slope and intercept
-# formulas above.) How to solve them well is exercise 2.3; a hint: forming `AᵀA`
-# squares the condition number of `A`, so numerical libraries prefer to solve the
-# least-squares problem `min ‖Aθ − y‖` directly.
+# `AᵀA` is invertible, and the solution unique, exactly when `A` has full column
+# rank: no column of `A`, the column of ones included, is an exact combination of
+# the others. That needs at least as many samples as unknowns (n ≥ d + 1), and
+# rules out, for instance, an input that is constant. (With one input the normal
+# equations reduce to the slope and intercept formulas above.) How to solve them
+# well is exercise 2.3; a hint: forming `AᵀA` squares the condition number of
+# `A`, so numerical libraries prefer to solve the least-squares problem
+# `min ‖Aθ − y‖` directly.
 #
 # The course's reference implementation, `linear.fit_least_squares`, does it for
 # all ten inputs. Compare it with scikit-learn:
@@ -174,9 +182,7 @@ assert difference < 1e-8
 # %% [markdown]
 # Identical to scikit-learn, to rounding error: there is no magic in
 # `LinearRegression`, just this algebra. The weights say how much each input
-# moves the prediction. Two large weights of opposite sign on related blood
-# measurements (s1, s2, s5) are a hint that those inputs overlap: lesson 07's
-# regularization tames that.
+# moves the prediction:
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -185,8 +191,19 @@ ax.barh(np.array(diabetes.feature_names)[order], w_hat[order], color="tab:blue")
 ax.set_xlabel("weight (inputs are on the same scale)")
 ax.set_title("What the ten-input model learned")
 plt.tight_layout()
+weights = pd.Series(w_hat, index=diabetes.feature_names)
 print("largest weights:", ", ".join(f"{name} {weight:+.0f}" for name, weight in
-      sorted(zip(diabetes.feature_names, w_hat), key=lambda pair: -abs(pair[1]))[:3]))
+      weights.reindex(weights.abs().sort_values(ascending=False).index)[:3].items()))
+print(f"blood measurements: s1 {weights['s1']:+.0f}, s2 {weights['s2']:+.0f}, s5 {weights['s5']:+.0f}; "
+      f"correlation of s1 with s2 {X_all['s1'].corr(X_all['s2']):.2f}, with s5 {X_all['s1'].corr(X_all['s5']):.2f}")
+
+# %% [markdown]
+# Large weights of opposite sign sit on related blood measurements: s1 gets −792
+# and s2 +477, yet s1 and s2 correlate at 0.90, nearly the same measurement
+# pulled in opposite directions (s5, +751, correlates with s1 at 0.52). When
+# inputs overlap like that, the fit can move weight from one to the other at
+# little cost in error, so large opposite weights are a sign of overlap, not of
+# two strong opposite effects. Lesson 07's regularization tames that.
 
 # %% [markdown]
 # ## Are ten inputs better than one? Ask rows the fit has not seen
@@ -195,8 +212,10 @@ print("largest weights:", ", ".join(f"{name} {weight:+.0f}" for name, weight in
 # could always set the new weights to zero and be the smaller one. So the
 # training error always says "more is better", even when the new inputs are
 # noise. To see what an input is worth, fit on three quarters of the patients and
-# measure the error on the quarter the fit has not seen. Three candidates: BMI
-# alone, all ten inputs, and all ten plus 100 columns of pure random noise.
+# measure the error on the quarter the fit has not seen, the *validation* rows.
+# One split is one draw of luck, so repeat over 20 random splits, each candidate
+# on the same split. Three candidates: BMI alone, all ten inputs, and all ten plus
+# 100 columns of pure random noise.
 
 # %%
 rng = np.random.default_rng(0)
@@ -205,19 +224,34 @@ candidates = {
     "all ten inputs": X,
     "ten inputs + 100 noise columns": np.hstack([X, rng.normal(0, X.std(), size=(len(X), 100))]),  # same scale, no signal
 }
-rows = {}
-for name, inputs in candidates.items():
-    inputs_train, inputs_test, y_train, y_test = train_test_split(inputs, y, test_size=0.25, random_state=0)
-    w_fit, b_fit = linear.fit_least_squares(inputs_train, y_train)
-    rows[name] = {"training MSE": linear.mse(y_train, linear.predict(inputs_train, w_fit, b_fit)),
-                  "held-out MSE": linear.mse(y_test, linear.predict(inputs_test, w_fit, b_fit))}
-print(pd.DataFrame(rows).T.round(0).to_string())
+rows = []
+for split in range(20):
+    for name, inputs in candidates.items():
+        inputs_train, inputs_val, y_train, y_val = train_test_split(inputs, y, test_size=0.25, random_state=split)
+        w_fit, b_fit = linear.fit_least_squares(inputs_train, y_train)
+        rows.append({"split": split, "candidate": name,
+                     "training MSE": linear.mse(y_train, linear.predict(inputs_train, w_fit, b_fit)),
+                     "validation MSE": linear.mse(y_val, linear.predict(inputs_val, w_fit, b_fit))})
+scores = pd.DataFrame(rows)
+by_candidate = scores.groupby("candidate", sort=False)
+summary = pd.DataFrame({"training MSE": by_candidate["training MSE"].mean(),
+                        "validation MSE": by_candidate["validation MSE"].mean(),
+                        "± std": by_candidate["validation MSE"].std()})
+print(f"mean over {scores['split'].nunique()} splits (± the validation MSE's std across them):")
+print(summary.round(0).to_string())
+validation = scores.pivot(index="split", columns="candidate", values="validation MSE")
+ten_beats_bmi = (validation["all ten inputs"] < validation["BMI only"]).sum()
+noise_hurts = (validation["ten inputs + 100 noise columns"] > validation["all ten inputs"]).sum()
+print(f"ten inputs better than BMI only in {ten_beats_bmi} of {len(validation)} splits; "
+      f"the noise columns worse than without them in {noise_hurts} of {len(validation)}")
 
 # %% [markdown]
 # The training MSE falls at every step, also when the 100 added columns are pure
-# noise (2780 to 1789). The held-out MSE tells the truth: ten inputs beat BMI
-# alone on new patients too (3180 against 4181), while the noise columns raise it
-# to 5443, far worse than without them. Judge a model on rows it has not seen.
+# noise (2839 to 1976, on average). The validation MSE tells the truth: ten
+# inputs beat BMI alone on new patients too (3009 ± 237 against 3867 ± 462,
+# better in 20 of the 20 splits), while the noise columns raise it to
+# 4452 ± 500, worse than without them in 20 of 20. Judge a model on rows it has
+# not seen, and over more than one split.
 # Lesson 07 studies this gap (overfitting) and how to choose between models
 # without fooling yourself.
 #
@@ -233,4 +267,4 @@ print(pd.DataFrame(rows).T.round(0).to_string())
 # - Least squares has a closed form, the normal equations AᵀAθ = Aᵀy; a column of ones folds the intercept into the weights.
 # - Vectorized numpy (`X @ w`) replaces loops over samples and features.
 # - Our closed form equals scikit-learn's `LinearRegression` to 1e-8.
-# - More inputs never raise the training error; only held-out rows show whether they help.
+# - More inputs never raise the training error; only validation rows, over several splits, show whether they help.

@@ -89,9 +89,9 @@ def go_no_go(model_scores, baseline_scores, margin, higher_is_better=True):
     model, baseline = np.asarray(model_scores, dtype=float), np.asarray(baseline_scores, dtype=float)
     gain = model - baseline if higher_is_better else baseline - model  # positive when the model is better
     # Rule: the mean gain must clear the margin even after taking off one standard deviation of the
-    # per-fold gains. Other sound rules: the worst fold's gain clears the margin; or the mean minus two
-    # standard errors does. Comparing the folds in pairs removes the noise the two share (an easy fold is
-    # easy for both).
+    # per-fold gains. Other sound rules: the worst fold's gain clears the margin; the mean minus two
+    # standard errors does; or a one-sided t-test of the gains against the margin. Comparing the folds in
+    # pairs removes the noise the two share (an easy fold is easy for both).
     return bool(gain.mean() - gain.std() >= margin)
     # END SOLUTION
 

@@ -3,7 +3,8 @@
 #
 # Three small functions that together are linear regression: predict, measure
 # the error, and fit the best line in closed form. Use numpy; no scikit-learn
-# inside your functions.
+# inside your functions. The first two are warm-ups, the lesson's formulas
+# turned into numpy; the third asks you to choose how to solve.
 #
 # **Minutes**: 10, self-paced · **Grade yourself**: `mlcourse grade exercises/02_linear_regression.ipynb`
 
@@ -13,7 +14,7 @@ import numpy as np
 from mlcourse import check
 
 # %% [markdown]
-# **Exercise 2.1** — Write `predict(X, w, b)`: the predictions `y = Xw + b` for
+# **Exercise 2.1** (*warm-up*) — Write `predict(X, w, b)`: the predictions `y = Xw + b` for
 # a matrix `X` of shape `(n, d)` (one row per sample), weights `w` of shape
 # `(d,)` and an intercept `b`. It must work for one sample and for one feature.
 
@@ -29,7 +30,7 @@ def predict(X, w, b):
 check.predict(predict)
 
 # %% [markdown]
-# **Exercise 2.2** — Write `mse(y_true, y_pred)`: the mean squared error, the
+# **Exercise 2.2** (*warm-up*) — Write `mse(y_true, y_pred)`: the mean squared error, the
 # average over samples of `(y_true - y_pred) ** 2`.
 
 # %%
@@ -49,7 +50,10 @@ check.mse(mse)
 # squared error, for any number of inputs `d`. The lesson derived the equations
 # the minimum satisfies; turn them into numpy, choosing how to solve them (the
 # lesson says why one way is more accurate than another). The check uses
-# correlated inputs, and inputs whose means are not zero.
+# correlated inputs, and inputs whose means are not zero. Its data sets are well
+# conditioned, so every sound way of solving gives the same answer to many digits
+# and the check does not grade your choice: say in a comment which you chose and
+# why.
 
 # %%
 def fit_least_squares(X, y):

@@ -2,10 +2,74 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
 
 from mlcourse import linear
-from mlcourse.check._core import call, diagnose, expect_close, fail, passed, register
+from mlcourse.check._core import (
+    NOT_NUMBERS,
+    as_array,
+    call,
+    diagnose,
+    expect_close,
+    fail,
+    passed,
+    register,
+)
+
+
+def _describe(value: Any) -> str:
+    """What came back, in a few words: its type, and its shape, length or a short repr."""
+    kind = type(value).__name__
+    if isinstance(value, (np.ndarray, pd.DataFrame, pd.Series)):
+        return f"{'a numpy array' if kind == 'ndarray' else 'a ' + kind} of shape {value.shape}"
+    text = repr(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(value, (list, tuple)):
+        return f"a {kind} of {len(value)} items, {text}"
+    return f"{kind} {text}"
+
+
+def _wanted(expected: np.ndarray, finite: bool = False) -> str:
+    """What the check expected, in words: one number, or an array of a shape."""
+    if expected.ndim == 0:
+        return "one finite number" if finite else "one number"
+    return f"an array of shape {expected.shape}" + (" of finite numbers" if finite else "")
+
+
+def _expect_numbers(got: Any, expected: Any, label: str, hint: str, rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Fail unless ``got`` is numbers of ``expected``'s shape and values; a wrong type or shape is named as it came back."""
+    array = as_array(got, label)  # refuses None, text, booleans and dicts by name
+    expected = np.asarray(expected, dtype=float)
+    if array.shape != expected.shape:
+        fail(f"{label} returned {_describe(got)}; expected {_wanted(expected)}. Hint: {hint}.")
+    if not np.all(np.isfinite(array)):
+        fail(f"{label} returned {_describe(got)}, which is not finite; expected {_wanted(expected, finite=True)}. "
+             f"Hint: {hint}.")
+    expect_close(got, expected, label, hint, rtol=rtol, atol=atol)
+
+
+def _part_of_pair(value: Any, name: str, expected: Any, label: str, shape_hint: str, hint: str) -> None:
+    """Check one half of a returned (w, b) pair, naming that half when it is of the wrong type or shape.
+
+    ``shape_hint`` answers a wrong type or shape, ``hint`` wrong values.
+    """
+    expected = np.asarray(expected, dtype=float)
+    wanted = f"{name} to be {_wanted(expected)}"
+    if isinstance(value, NOT_NUMBERS) or (isinstance(value, (list, tuple)) and any(isinstance(v, NOT_NUMBERS) for v in value)):
+        fail(f"{label} returned {name} = {_describe(value)}; expected {wanted}. Hint: {shape_hint}.")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fail(f"{label} returned {name} = {_describe(value)}, which is not numbers; expected {wanted}. Hint: {shape_hint}.")
+    if array.shape != expected.shape:
+        fail(f"{label} returned {name} = {_describe(value)}; expected {wanted}. Hint: {shape_hint}.")
+    if not np.all(np.isfinite(array)):
+        fail(f"{label} returned {name} = {_describe(value)}, which is not finite; expected {name} to be "
+             f"{_wanted(expected, finite=True)}. Hint: {hint}.")
+    expect_close(array, expected, f"{label}: {name}", hint, rtol=1e-5, atol=1e-6)
 
 
 def _predict_cases():
@@ -39,7 +103,7 @@ def predict(fn) -> None:
             "the intercept b is missing: add it to every prediction": X @ w,
             "X * w multiplies element by element; each prediction is a *sum* over features (use X @ w)": X * w + b,
         }, "y_hat[i] = w[0]*X[i, 0] + ... + w[d-1]*X[i, d-1] + b; in numpy, X @ w + b")
-        expect_close(got, linear.predict(X, w, b), label, hint)
+        _expect_numbers(got, linear.predict(X, w, b), label, hint)
     passed("predict", f"right on all {len(cases)} cases (one sample, one feature)")
 
 
@@ -72,15 +136,13 @@ def mse(fn) -> None:
     for y_true, y_pred in cases:
         label = f"mse({np.round(y_true, 2).tolist()}, {np.round(y_pred, 2).tolist()})"
         got = call(fn, y_true.copy(), y_pred.copy(), label=label)
-        if np.ndim(got) != 0:
-            fail(f"{label} returned shape {np.shape(got)}; expected one number. Hint: take the mean over all samples.")
         errors = y_true - y_pred
         hint = diagnose(got, {
             "this is the *sum* of squared errors; divide by the number of samples (the mean)": np.sum(errors**2),
             "this is the *root* mean squared error (RMSE); leave out the square root": np.sqrt(np.mean(errors**2)),
             "the differences are not squared (this is the mean absolute error)": np.mean(np.abs(errors)),
-        }, "mse = mean((y_true - y_pred) ** 2)")
-        expect_close(got, linear.mse(y_true, y_pred), label, hint)
+        }, "mse = mean((y_true - y_pred) ** 2), one number averaged over all samples")
+        _expect_numbers(got, linear.mse(y_true, y_pred), label, hint)
     passed("mse", f"right on all {len(cases)} cases (one sample; either argument order)")
 
 
@@ -159,19 +221,23 @@ def fit_least_squares(fn) -> None:
     for X, y in cases:
         label = f"fit_least_squares(X of shape {X.shape}, y)"
         got = call(fn, X.copy(), y.copy(), label=label)
-        if not isinstance(got, tuple) or len(got) != 2:
-            fail(f"{label} returned {type(got).__name__}; expected a pair (w, b): w of shape ({X.shape[1]},), b a number")
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail(f"{label} returned {_describe(got)}; expected a pair (w, b): w of shape ({X.shape[1]},), b a number. "
+                 "Hint: end with `return w, b`, the weights and the intercept as two values.")
         w, b = linear.fit_least_squares(X, y)
-        hint = "w should hold one weight per feature; keep the intercept apart as b" if np.size(got[0]) == X.shape[1] + 1 else diagnose(
+        in_w = not isinstance(got[0], NOT_NUMBERS) and np.size(got[0]) == X.shape[1] + 1
+        w_shape_hint = ("w should hold one weight per feature; keep the intercept apart as b" if in_w else
+                        "w holds one weight per input (column of X), as a numpy array; b is the intercept")
+        hint = diagnose(
             got[0], {
                 "w is fitted without an intercept: add a column of ones to X": _least_squares_no_intercept(X, y)[0],
                 "each weight was fitted on its own feature; correlated features need all weights solved together":
                     _least_squares_one_feature_at_a_time(X, y)[0],
             }, "append a column of ones to X, solve with np.linalg.lstsq, then split into w (all but the last) and b (the last)")
-        expect_close(got[0], w, f"{label}: w", hint, rtol=1e-5, atol=1e-6)
+        _part_of_pair(got[0], "w", w, label, w_shape_hint, hint)
         b_hint = diagnose(got[1], {
             "b is mean(y), the intercept only for centred inputs; these inputs have means "
             f"{np.round(X.mean(axis=0), 2).tolist()}, so b = mean(y) - mean(X) @ w": y.mean(),
         }, "the intercept is the weight of the column of ones (the last entry of the solution)")
-        expect_close(got[1], b, f"{label}: b", b_hint, rtol=1e-5, atol=1e-6)
+        _part_of_pair(got[1], "b", b, label, "b is the intercept, one number (a float)", b_hint)
     passed("fit_least_squares", f"matches the least-squares solution on all {len(cases)} data sets (one feature, correlated features)")
