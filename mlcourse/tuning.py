@@ -4,7 +4,8 @@ Optuna does the searching (grid, random, TPE, pruning); the course only
 defines what to search and how to score a trial, on validation data. Comparing
 search strategies fairly takes many repeated searches, too many to train for
 real in class, so :func:`surrogate_objective` answers trials from a table of
-real scores instead, as published benchmarks of optimizers do.
+real scores instead (a tabular benchmark, as published comparisons of
+optimizers use), and the samplers draw only the table's points.
 """
 
 from __future__ import annotations
@@ -60,21 +61,33 @@ def score_table(objective: Callable, rates: Sequence[float], dropouts: Sequence[
                             for p in dropouts] for lr in rates]) for act in activations}
 
 
-def surrogate_objective(table: dict[str, np.ndarray], rates: Sequence[float], dropouts: Sequence[float]) -> Callable:
-    """An objective over :func:`search_space` that looks scores up in ``table`` instead of training.
+def table_space(trial: optuna.Trial, rates: Sequence[float], dropouts: Sequence[float],
+                activations: Sequence[str] = ("relu", "sigmoid")) -> dict:
+    """The class's space restricted to a table's points: each hyperparameter is a choice among the table's values.
 
-    Between the table's points it interpolates linearly, in log(learning rate)
-    and in dropout. A trial costs microseconds instead of a second, so a search
-    can be repeated with many seeds; its scores are real validation scores, but
-    only at the table's points, and without the noise of retraining.
+    A tabular benchmark may only ask for settings it has scores for; a
+    continuous draw between two points would need an invented score.
     """
-    log_rates, dropouts = np.log10(rates), np.asarray(dropouts, dtype=float)
+    return {
+        "lr": trial.suggest_categorical("lr", [float(r) for r in rates]),
+        "activation": trial.suggest_categorical("activation", list(activations)),
+        "dropout": trial.suggest_categorical("dropout", [float(p) for p in dropouts]),
+    }
+
+
+def surrogate_objective(table: dict[str, np.ndarray], rates: Sequence[float], dropouts: Sequence[float]) -> Callable:
+    """An objective over :func:`table_space` that looks scores up in ``table`` instead of training (a tabular benchmark).
+
+    Every setting a sampler may draw is a point of the table, so every score
+    is a real validation score; what the lookup leaves out is the noise of
+    retraining. A trial costs microseconds instead of a second, so a search
+    can be repeated with many seeds.
+    """
+    rates, dropouts = [float(r) for r in rates], [float(p) for p in dropouts]
 
     def objective(trial: optuna.Trial) -> float:
-        params = search_space(trial)
-        scores = table[params["activation"]]
-        by_rate = [np.interp(params["dropout"], dropouts, row) for row in scores]
-        return float(np.interp(np.log10(params["lr"]), log_rates, by_rate))
+        params = table_space(trial, rates, dropouts, tuple(table))
+        return float(table[params["activation"]][rates.index(params["lr"]), dropouts.index(params["dropout"])])
 
     return objective
 

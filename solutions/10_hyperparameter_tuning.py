@@ -20,11 +20,12 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 # %% [markdown]
 # **Exercise 10.1** — Write `search_space(trial)`: draw the class's three
 # hyperparameters from the Optuna `trial` and return them as a dict with the
-# keys `lr`, `activation` and `dropout`. The ranges are the class's (learning
-# rate 1e-4 to 1e-1, relu or sigmoid, dropout 0.1 to 0.9); the *scale* of each
-# range is your decision, and the lesson's sweep is the argument for it. A
-# trial draws values with its `suggest_float` and `suggest_categorical`
-# methods; `help(trial.suggest_float)` lists their options.
+# keys `lr`, `activation` and `dropout`. The space is the one in the lesson's
+# table: learning rate 1e-4 to 1e-1 on the log scale the lesson argued for,
+# relu or sigmoid, dropout uniform from 0.1 to 0.9. Each must be drawn by the
+# trial under its own name, so Optuna knows what it searches. A trial draws
+# values with its `suggest_float` and `suggest_categorical` methods;
+# `help(trial.suggest_float)` lists their options.
 
 # %%
 def search_space(trial):

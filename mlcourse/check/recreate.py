@@ -275,6 +275,17 @@ def _summary_scipy(accuracies):
     return mean, np.std(accuracies, ddof=1), low, high
 
 
+def _summary_as_array(accuracies):
+    values = np.array(accuracies)
+    sem = values.std(ddof=1) / len(values) ** 0.5
+    t = stats.t.ppf(0.975, df=len(values) - 1)
+    return np.array([values.mean(), values.std(ddof=1), values.mean() - t * sem, values.mean() + t * sem])
+
+
+def _summary_as_list(accuracies):
+    return list(_summary_scipy(accuracies))
+
+
 def _summary_population_std(accuracies):
     """Uses the population standard deviation (ddof=0), which underestimates the spread of a few seeds."""
     values = np.asarray(accuracies, dtype=float)
@@ -298,7 +309,7 @@ def _summary_std_not_sem(accuracies):
     return mean, std, mean - half, mean + half
 
 
-@register(reference=_summary_reference, also_right=[_summary_scipy],
+@register(reference=_summary_reference, also_right=[_summary_scipy, _summary_as_array, _summary_as_list],
           mistakes=[_summary_population_std, _summary_z_interval, _summary_std_not_sem])
 def summarize_runs(fn) -> None:
     """Exercise 9.3: ``fn(accuracies)`` returns ``(mean, std, ci95_low, ci95_high)`` over seeds."""
@@ -306,8 +317,11 @@ def summarize_runs(fn) -> None:
     for accuracies in cases:
         label = f"summarize_runs({accuracies})"
         got = call(fn, list(accuracies), label=label)
-        if not isinstance(got, tuple) or len(got) != 4:
-            fail(f"{label} returned {type(got).__name__}; expected four numbers (mean, std, ci95_low, ci95_high)")
+        is_sequence = isinstance(got, (tuple, list)) or (isinstance(got, np.ndarray) and got.ndim == 1)
+        if not is_sequence or len(got) != 4:
+            shape = f" of length {len(got)}" if is_sequence else ""
+            fail(f"{label} returned {type(got).__name__}{shape}; expected four numbers (mean, std, ci95_low, ci95_high), "
+                 "as a tuple, list or 1-D array")
         expected = _summary_reference(accuracies)
         names = ("mean", "std", "ci95_low", "ci95_high")
         hints = {"std": "use the sample standard deviation, np.std(values, ddof=1)",

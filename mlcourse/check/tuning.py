@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 import optuna
+import torch
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 
 from mlcourse import data, paper, tuning
@@ -41,6 +42,12 @@ def _space_full_dropout(trial):
     return tuning.search_space(trial) | {"dropout": trial.suggest_float("dropout_any", 0.0, 1.0)}
 
 
+def _space_lr_from_exponent(trial):
+    """Draws an exponent and returns 10 ** exponent as lr: the scale is right, but Optuna searches a parameter it calls the exponent, not lr."""
+    return {"lr": 10 ** trial.suggest_float("lr_exponent", -4, -1), "activation": trial.suggest_categorical("activation", ["relu", "sigmoid"]),
+            "dropout": trial.suggest_float("dropout", 0.1, 0.9)}
+
+
 def _space_extra_activation(trial):
     """Adds tanh to the activations."""
     return {"lr": trial.suggest_float("lr", 1e-4, 1e-1, log=True),
@@ -56,7 +63,7 @@ def _same(got, expected) -> bool:
 
 
 @register(reference=tuning.search_space, also_right=[_space_other_order],
-          mistakes=[_space_uniform_lr, _space_full_dropout, _space_extra_activation])
+          mistakes=[_space_uniform_lr, _space_full_dropout, _space_extra_activation, _space_lr_from_exponent])
 def search_space(fn) -> None:
     """Exercise 10.1: ``fn(trial)`` draws ``lr``, ``activation`` and ``dropout`` from the class's search space."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -68,7 +75,11 @@ def search_space(fn) -> None:
             fail(f"search_space(trial) returned {got!r}; expected a dict with the keys {sorted(EXPECTED)}")
         for name, expected in EXPECTED.items():
             drawn = trial.distributions.get(name)
-            if drawn is None or not _same(drawn, expected) or got[name] != trial.params[name]:
+            if drawn is None:
+                fail(f"search_space(trial): the trial never drew a parameter named {name!r} (it drew "
+                     f"{sorted(trial.distributions)}); expected {name} drawn by the trial itself, from {expected}. "
+                     f"Hint: {HINTS[name]}; a value computed from another drawn parameter is not searched as {name}.")
+            if not _same(drawn, expected) or got[name] != trial.params[name]:
                 fail(f"search_space(trial): {name} was drawn from {drawn}; expected {expected}, returned as drawn. "
                      f"Hint: {HINTS[name]}.")
         study.tell(trial, 0.0)
@@ -104,12 +115,71 @@ def _objective_unseeded(X_train, y_train, X_val, y_val):
     return objective
 
 
+def _objective_ignores_lr(X_train, y_train, X_val, y_val):
+    """Never passes the drawn learning rate to training, so every trial trains at paper.train's default 0.01."""
+    def objective(trial):
+        params = tuning.search_space(trial)
+        model = paper.seeded(lambda: paper.mlp(params["activation"], params["dropout"]), 0)
+        paper.train(model, X_train, y_train, 300, seed=0)
+        return paper.accuracy(model, X_val, y_val)
+    return objective
+
+
+def _objective_default_model(X_train, y_train, X_val, y_val):
+    """Builds paper.mlp() with its defaults, so the drawn activation and dropout never reach the model."""
+    def objective(trial):
+        params = tuning.search_space(trial)
+        model = paper.seeded(paper.mlp, 0)
+        paper.train(model, X_train, y_train, 300, seed=0, lr=params["lr"])
+        return paper.accuracy(model, X_val, y_val)
+    return objective
+
+
+def _objective_scores_with_dropout_on(X_train, y_train, X_val, y_val):
+    """Scores the model still in training mode (no model.eval()), so dropout switches units off while it is judged."""
+    def objective(trial):
+        params = tuning.search_space(trial)
+        model = paper.seeded(lambda: paper.mlp(params["activation"], params["dropout"]), 0)
+        paper.train(model, X_train, y_train, 300, seed=0, lr=params["lr"])
+        with torch.no_grad():
+            predicted = model(torch.as_tensor(X_val, dtype=torch.float32)).argmax(dim=1).numpy()
+        return float(np.mean(predicted == y_val))
+    return objective
+
+
 GOOD = {"lr": 1e-2, "activation": "relu", "dropout": 0.1}
-BAD = {"lr": 1e-4, "activation": "sigmoid", "dropout": 0.9}
+# One hyperparameter changed at a time, to a value that clearly hurts: an objective that ignores it scores the same.
+PROBES = {"lr": {"lr": 1e-4}, "dropout": {"dropout": 0.9}, "activation": {"activation": "sigmoid"}}
+PROBE_HINTS = {"lr": "pass the drawn learning rate to training (paper.train(..., lr=...)); its default is 0.01",
+               "dropout": "build the model from the drawn values, paper.mlp(activation, dropout)",
+               "activation": "build the model from the drawn values, paper.mlp(activation, dropout)"}
+
+
+class _ModeSpy:
+    """Records, while active, whether each forward pass of a paper.MLP over ``rows`` inputs ran in training mode."""
+
+    def __init__(self, rows: int):
+        self.rows, self.training_passes = rows, 0
+
+    def __enter__(self):
+        self.forward = paper.MLP.forward
+        spy = self
+
+        def forward(model, x):
+            if len(x) == spy.rows and model.training:
+                spy.training_passes += 1
+            return spy.forward(model, x)
+
+        paper.MLP.forward = forward
+        return self
+
+    def __exit__(self, *exc):
+        paper.MLP.forward = self.forward
 
 
 @register(reference=tuning.make_objective, also_right=[_objective_by_hand],
-          mistakes=[_objective_scores_training_data, _objective_trains_on_validation, _objective_unseeded])
+          mistakes=[_objective_scores_training_data, _objective_trains_on_validation, _objective_unseeded,
+                    _objective_ignores_lr, _objective_default_model, _objective_scores_with_dropout_on])
 def make_objective(fn) -> None:
     """Exercise 10.2: ``fn(X_train, y_train, X_val, y_val)`` returns an objective scoring a trial on validation data."""
     d = data.load_mnist1d()
@@ -126,15 +196,22 @@ def make_objective(fn) -> None:
             fail(f"objective(FixedTrial({params})) returned {value!r}; expected a validation accuracy between 0 and 1")
         return float(value)
 
-    good = score(X_train, y_train, X_val, y_val, GOOD, "")
+    with _ModeSpy(len(y_val)) as spy:
+        good = score(X_train, y_train, X_val, y_val, GOOD, "")
+    if spy.training_passes:
+        fail(f"objective(FixedTrial({GOOD})) scored the validation rows with the model in training mode; expected "
+             "evaluation mode. Hint: dropout keeps switching units off in training mode; call model.eval() before "
+             "scoring (paper.accuracy does it for you).")
     # Two unseeded runs tie on a 600-row accuracy now and then; three rarely all do.
     if any(score(X_train, y_train, X_val, y_val, GOOD, "(again)") != good for _ in range(2)):
         fail("the same trial scored differently on a second call; expected the same score. "
              "Hint: seed the model's weights and the batches (paper.seeded, paper.train(..., seed=...)).")
-    bad = score(X_train, y_train, X_val, y_val, BAD, "")
-    if not good > bad + 0.1:
-        fail(f"good settings {GOOD} scored {good:.2f} and poor ones {BAD} {bad:.2f}; expected the good ones clearly "
-             "ahead. Hint: build the model and learning rate from search_space(trial).")
+    for name, change in PROBES.items():
+        poor = GOOD | change
+        worse = score(X_train, y_train, X_val, y_val, poor, "")
+        if not good > worse + 0.1:
+            fail(f"{GOOD} scored {good:.2f} and {poor} (only {name} changed) {worse:.2f}; expected the first clearly "
+                 f"ahead, as training with {name} {change[name]} does. Hint: {PROBE_HINTS[name]}.")
     shuffled_val = score(X_train, y_train, X_val, noise.permutation(y_val), GOOD, "with shuffled validation labels")
     if shuffled_val > 0.3:
         fail(f"with the validation labels shuffled, the objective still scored {shuffled_val:.2f}; expected chance "
@@ -347,7 +424,8 @@ def compare_samplers(fn) -> None:
             seeds = [seed for seed, _ in runs]
             if any(seed is None for seed in seeds) or len(set(seeds)) != len(seeds):
                 fail(f"{label}: the searches of {name!r} got seeds {seeds}; expected {searches} different seeds. "
-                     "Hint: an unseeded search cannot be repeated, and two searches with one seed are the same search twice.")
+                     "Hint: an unseeded search cannot be repeated; make a fresh sampler for each search, "
+                     "with samplers[name](seed) and a seed of its own.")
         names = list(found)
         for i, first in enumerate(names):
             for second in names[i + 1:]:
