@@ -194,9 +194,9 @@ print(f"logistic regression: {1000 / linear.throughput_per_s:.4f} ms per image i
 # checks its input at every step of a pipeline), not arithmetic. The last line
 # shows it: inside a batch, logistic regression needs a tiny fraction of the
 # time it takes for a request of one image. So compare the printed latency
-# ratio rather than trusting the slide. And the CNN's accuracy lead, a couple
-# of points (the gap and its standard errors printed above), is about all it
-# buys: on 8×8 digits the linear model is far from the slide's "low". Ratings like "low" and "high" belong to one task
+# ratio rather than trusting the slide. And the CNN's accuracy lead, 1.5
+# points, 1.7 paired standard errors (the first line), is not clearly beyond
+# noise: on 8×8 digits the linear model is far from the slide's "low". Ratings like "low" and "high" belong to one task
 # and one runtime; measure them on yours.
 #
 # Accuracy against latency, with each model's size as the area of its disc
@@ -263,8 +263,8 @@ print(f"{chosen} among the {len(table)} models: size rank {table.size_bytes.rank
 # Back to the slide's joke. The model we kept is the small CNN, and on this
 # task it does not cost more to serve: it is the second-smallest model and
 # among the quickest to answer one request (the ranks printed). It is among
-# the slowest to train (its rank printed), and its accuracy is within noise of k-nearest neighbours
-# and the MLP. The standard errors here cover only the luck of
+# the slowest to train (its rank printed), and its accuracy is within noise of the best,
+# k-nearest neighbours (the paired gap printed). The standard errors here cover only the luck of
 # which images landed in the validation set; a CNN trained from another seed
 # scores differently too (a self-paced cell below measures that).
 #
@@ -374,7 +374,7 @@ plt.tight_layout()
 # image produces almost the same output (the tiny spread printed), so the
 # output layer has nothing to tell the digits apart with. With weights twice as large as He's, the gradients are hundreds
 # to thousands of times larger than with He's. Now train each for twelve epochs with the same
-# plain SGD, and watch training progress:
+# SGD with momentum (no adaptive steps), and watch training progress:
 
 # %%
 progress = {
@@ -456,10 +456,11 @@ print(f"share of images with ink there: left and right columns {ink[:, [0, 7]].m
 
 # %% [markdown]
 # Shuffling a pixel of the border costs no measurable accuracy (mean drops of
-# about zero, printed above), for two reasons the ink shares show. The left and
-# right columns are nearly blank in every image. The top and bottom rows are
-# inked in most images, but in nearly the same place whatever the digit, so
-# they do not tell the digits apart. The centre pixels carry the decision, yet even the most important single pixel
+# about zero, printed above). The left and right columns are nearly blank in
+# every image (the ink shares printed), so they carry nothing to lose. The top
+# and bottom rows are inked in most images, yet shuffling them costs about
+# nothing too: whatever they say about the digit, the model does not need it
+# or finds it in other pixels. The centre pixels carry the decision, yet even the most important single pixel
 # costs only a few points (the largest drop printed): neighbouring pixels are
 # correlated, so when one is shuffled the model still sees much of the same
 # information in the others (a known limit of permutation importance, noted in

@@ -31,7 +31,7 @@ MAX_TEACHING_MINUTES = 390  # 6 h 30 min of teaching in the day, breaks apart
 BREAKS: dict[str, tuple[str, int]] = {
     "05_data_preparation": ("break", 15),
     "08_model_selection": ("lunch", 45),
-    "12_experiment_tracking": ("break", 15),
+    "11_transfer_learning": ("break", 15),
 }
 
 

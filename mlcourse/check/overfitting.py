@@ -65,6 +65,15 @@ def _degree_unpaired_se(x_train, y_train, x_val, y_val, degrees):
     return _smallest_within_one_se(_squared_errors(x_train, y_train, x_val, y_val, degrees), degrees, paired=False)
 
 
+def _degree_classic_one_se(x_train, y_train, x_val, y_val, degrees):
+    """The textbook unpaired one-SE rule: accepts a degree whose mean error is at most the best's mean plus the
+    standard error of the best's own squared errors, ignoring that both were measured on the same points."""
+    squared = _squared_errors(x_train, y_train, x_val, y_val, degrees)
+    best = min(degrees, key=lambda d: squared[d].mean())
+    margin = squared[best].std(ddof=1) / np.sqrt(len(x_val))
+    return min(d for d in degrees if squared[d].mean() <= squared[best].mean() + margin)
+
+
 def _degree_first_in_list(x_train, y_train, x_val, y_val, degrees):
     """Returns the first degree *in the list's order* within one standard error, not the smallest."""
     squared = _squared_errors(x_train, y_train, x_val, y_val, degrees)
@@ -88,10 +97,11 @@ def _degree_returns_position(x_train, y_train, x_val, y_val, degrees):
 
 
 def _degree_cases():
-    """Seeded noisy curves (seed chosen so that the lowest error, an unpaired margin and the list's order each
-    give a wrong answer somewhere, and every decision clears its margin by at least a tenth of a standard error);
+    """Seeded noisy curves (seed chosen so that the lowest error, an unpaired margin, the textbook unpaired one-SE
+    rule, a margin from the candidate's own standard error, absolute instead of squared errors and the list's order
+    each give a wrong answer somewhere, and every decision clears its margin by at least a tenth of a standard error);
     the last case lists its degrees out of order."""
-    rng = np.random.default_rng(73)
+    rng = np.random.default_rng(392)
     cases = []
     for n, n_val, degrees in ((20, 60, list(range(1, 13))), (30, 100, [1, 3, 5, 7, 9, 11, 13]),
                               (15, 60, [2, 4, 6, 8, 10]), (25, 80, [7, 3, 9, 1, 5])):
@@ -107,7 +117,7 @@ def _is_number(value) -> bool:
 
 
 @register(reference=_degree_reference, also_right=[_degree_polyfit],
-          mistakes=[_degree_lowest_error, _degree_unpaired_se, _degree_first_in_list, _degree_by_training_error,
+          mistakes=[_degree_lowest_error, _degree_unpaired_se, _degree_classic_one_se, _degree_first_in_list, _degree_by_training_error,
                     _degree_returns_position])
 def choose_degree(fn) -> None:
     """Exercise 7.1: ``fn(x_train, y_train, x_val, y_val, degrees)`` returns the smallest degree within one paired
@@ -127,14 +137,15 @@ def choose_degree(fn) -> None:
             hint = "that is the best degree on the *training* data, which always favours the most flexible model"
         elif got not in degrees or got == list(degrees).index(expected):
             hint = "return the degree itself, one of the degrees in the list, not its position"
+        elif got == _degree_first_in_list(*arguments):
+            hint = "the degrees come in any order: take the *smallest* degree within one standard error, not the first listed"
         elif got == _degree_lowest_error(*arguments):
             hint = (f"{got} has the lowest validation error, but the smaller degree {expected} is within one standard "
                     "error of it: ship the smallest degree within noise of the best")
-        elif got == _degree_first_in_list(*arguments):
-            hint = "the degrees come in any order: take the *smallest* degree within one standard error, not the first listed"
-        elif got == _degree_unpaired_se(*arguments):
-            hint = ("compare the two degrees point by point: the standard error of the per-point differences, "
-                    "not the two errors' own standard errors combined, which make the margin far too wide")
+        elif got in (_degree_unpaired_se(*arguments), _degree_classic_one_se(*arguments)):
+            hint = ("both degrees were scored on the same validation points, so pair them: the margin is the standard "
+                    "error of the per-point differences from the best, not one made of the errors' own standard "
+                    "errors (the best's alone, or both combined), which is far too wide")
         else:
             hint = ("fit each degree on the training points; on the validation points, take each degree's per-point "
                     "squared errors minus the best degree's; accept the degree when their mean is at most their "
@@ -218,6 +229,19 @@ def _stopping_small_gain_moves_best(val_losses, patience, min_delta):
     return best_epoch
 
 
+def _stopping_relative_min_delta(val_losses, patience, min_delta):
+    """Reads min_delta as a fraction of the best loss (`loss < best * (1 - min_delta)`), not as an absolute gain."""
+    best, best_epoch, waited = float("inf"), 0, 0
+    for epoch, loss in enumerate(val_losses):
+        if loss < best * (1 - min_delta):
+            best, best_epoch, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    return best_epoch
+
+
 def _stopping_never_resets(val_losses, patience, min_delta):
     """Never resets the patience counter after an improvement: counts all epochs without one, not those in a row."""
     best, best_epoch, waited = float("inf"), 0, 0
@@ -247,9 +271,9 @@ def _stopping_against_previous(val_losses, patience, min_delta):
     return best_epoch
 
 
-STOPPING_CASES = [  # (losses, patience, min_delta)
+STOPPING_CASES = [  # (losses, patience, min_delta); every gain is clear of min_delta or exact in binary floats
     ([5.0, 4.0, 3.0, 2.0, 1.0], 2, 0.0),
-    ([5.0, 3.0, 3.5, 3.6, 3.7, 1.0], 3, 0.0),
+    ([5.0, 3.0, 3.5, 3.6, 3.7, 2.5, 3.8, 3.9, 4.0, 4.1, 1.0], 3, 0.0),  # stop at epoch 4: 2.5 and 1.0 come too late
     ([5.0, 3.0, 3.5, 2.9, 3.6, 3.8, 0.5], 2, 0.0),
     ([5.0, 3.0, 3.1, 2.0, 2.5], 1, 0.0),
     ([1.0], 3, 0.0),
@@ -257,17 +281,17 @@ STOPPING_CASES = [  # (losses, patience, min_delta)
     ([4.0, 2.0, 3.0, 2.0, 2.5, 2.6], 3, 0.0),
     ([5.0, 4.0, 4.5, 3.0, 3.5, 2.0], 2, 0.0),  # the patience counter must restart after each improvement
     ([5.0, 3.0, 4.0, 3.5, 3.2, 3.1, 1.0], 2, 0.0),  # improvement is against the best, not the previous epoch
-    ([5.0, 4.0, 3.95, 3.9, 3.0], 2, 0.1),  # gains of 0.05 do not count; training stops before 3.0
+    ([5.0, 4.0, 3.95, 3.92, 3.0], 2, 0.1),  # gains of 0.05 and 0.08 do not count; training stops before 3.0
+    ([5.0, 4.0, 3.5, 3.0, 2.5, 2.0], 1, 0.5),  # gains of exactly min_delta are not improvements; min_delta is absolute
     ([5.0, 4.0, 3.95, 3.88, 3.0], 2, 0.1),  # 3.95 does not count nor move the best; 3.88 beats 4.0 by more than 0.1
-    ([5.0, 4.0, 3.5, 3.0, 2.5, 2.0], 1, 0.5),  # gains of exactly min_delta are not improvements
     ([5.0, 4.0, 3.8, 3.7, 3.6, 3.5], 4, 0.25),  # only 3.7 beats the best (4.0) by more than 0.25
 ]
 
 
 @register(reference=_stopping_reference, also_right=[_stopping_by_slices],
           mistakes=[_stopping_looks_ahead, _stopping_returns_stop_epoch, _stopping_off_by_one, _stopping_tie_improves,
-                    _stopping_ignores_min_delta, _stopping_small_gain_moves_best, _stopping_never_resets,
-                    _stopping_against_previous])
+                    _stopping_ignores_min_delta, _stopping_small_gain_moves_best, _stopping_relative_min_delta,
+                    _stopping_never_resets, _stopping_against_previous])
 def early_stopping_epoch(fn) -> None:
     """Exercise 7.2: ``fn(val_losses, patience, min_delta)`` returns the index of the epoch whose weights to keep."""
     for losses, patience, min_delta in STOPPING_CASES:
@@ -287,10 +311,16 @@ def early_stopping_epoch(fn) -> None:
             hint = f"a loss lower than the best by {min_delta} or less is not an improvement"
         elif got == _stopping_small_gain_moves_best(*arguments):
             hint = "a gain too small to count must not change the best loss either; later epochs are compared with the real best"
+        elif got == _stopping_relative_min_delta(*arguments):
+            hint = (f"min_delta is an absolute gain in loss: a loss improves when it is below the best minus {min_delta}, "
+                    "not below the best times (1 - min_delta)")
         elif got == _stopping_never_resets(*arguments):
             hint = "the patience counts epochs *in a row* without improvement: restart it at each improvement"
         elif got == _stopping_against_previous(*arguments):
             hint = "compare each loss with the best loss so far, not with the previous epoch's"
+        elif got == _stopping_off_by_one(*arguments):
+            hint = (f"training stops one epoch too late: stop as soon as the count of epochs in a row without "
+                    f"improvement reaches patience ({patience}), not when it exceeds it")
         elif got == int(np.argmin(losses)):
             hint = "that is the best epoch of the whole list, but training stops earlier and never sees the later epochs"
         elif got == _stopping_returns_stop_epoch(*arguments):

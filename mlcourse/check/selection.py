@@ -332,13 +332,21 @@ ERROR_CASES = [((0.01, 10_000_000), {"latency"}), ((10.0, 1_000), {"size"}),
                ((0.04, 30_000), {"latency", "size"}), ((0.01, 1_000), {"latency", "size"})]
 
 
+def _strict_answer(latency, size):
+    """What the strict-budget mistake (`<` instead of `<=`) answers here, or None where it raises."""
+    try:
+        return _pick_strict_budgets(TABLE, latency, size)
+    except ValueError:
+        return None
+
+
 def _name_hint(got, expected, latency, size) -> str:
     row, chosen = TABLE.loc[got], TABLE.loc[expected]
     if row.size_bytes > size:
         return f"{got} is {int(row.size_bytes):_} bytes, over the size budget"
     if row.latency_ms > latency:
         return f"{got} takes {row.latency_ms} ms, over the latency budget"
-    if chosen.latency_ms == latency or chosen.size_bytes == size:
+    if (chosen.latency_ms == latency or chosen.size_bytes == size) and got == _strict_answer(latency, size):
         return (f"{expected} uses exactly the budget ({chosen.latency_ms} ms, {int(chosen.size_bytes):_} bytes); "
                 "a budget is a maximum, so a model at the budget meets it (<=, not <)")
     if got == _pick_highest_within_budget(TABLE, latency, size):
