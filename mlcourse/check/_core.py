@@ -13,12 +13,15 @@ reject a right one written differently, fails the build.
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def as_array(got: Any, label: str) -> np.ndarray:
     misreport what the function returned.
     """
     if isinstance(got, NOT_NUMBERS) or (isinstance(got, (list, tuple)) and any(isinstance(v, NOT_NUMBERS) for v in got)):
-        fail(f"{label} returned {type(got).__name__} {_short(got)}; expected numbers. "
+        fail(f"{label} returned {describe(got)}; expected numbers. "
              "Hint: return the numbers themselves (a float or a numpy array), not text, None or a dict.")
     try:
         return np.asarray(got, dtype=float)
@@ -92,9 +95,21 @@ def as_array(got: Any, label: str) -> np.ndarray:
              "Hint: return a float or a numpy array of floats.")
 
 
-def _short(value: Any) -> str:
+def describe(value: Any) -> str:
+    """What a learner's function returned, in a few words: its type, and its shape, length or a short repr."""
+    kind = type(value).__name__
+    if isinstance(value, (np.ndarray, pd.DataFrame, pd.Series)):
+        return f"{'a numpy array' if kind == 'ndarray' else 'a ' + kind} of shape {value.shape}"
     text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    text = text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(value, (list, tuple)):
+        return f"a {kind} of {len(value)} items, {text}"
+    return f"{kind} {text}"
+
+
+def is_number(value: Any) -> bool:
+    """A single finite real number; a bool is not one."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
 
 
 def expect_close(got: Any, expected: np.ndarray, label: str, hint: str = "", rtol: float = 1e-6, atol: float = 1e-8) -> None:

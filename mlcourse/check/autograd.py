@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import numbers
 from unittest import mock
 
 import numpy as np
@@ -11,7 +10,7 @@ import torch
 from torch import nn
 
 from mlcourse import linear
-from mlcourse.check._core import as_array, call, diagnose, expect_close, fail, passed, register
+from mlcourse.check._core import as_array, call, diagnose, expect_close, fail, is_number, passed, register
 from mlcourse.reproducible import seed_everything
 
 
@@ -364,10 +363,6 @@ def _chosen(fn) -> dict:
     return {name: parameters[name].default for name in ("lr", "epochs") if name in parameters}
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-
-
 def _decision_hint(lr, epochs, per_epoch: int, flattest: float, edge: float) -> str:
     """Why a choice of lr and epochs misses on the diabetes data, in lesson 03's terms."""
     if lr is None:
@@ -389,7 +384,7 @@ def _check_decision(fn) -> str:
     """Run the learner's loop on the diabetes data with their own lr and epochs; fail unless it lands close."""
     chosen = _chosen(fn)
     for name, value in chosen.items():
-        if not _is_number(value):
+        if not is_number(value):
             given = "no default" if value is inspect.Parameter.empty else f"the default {value!r}"
             fail(f"train_linear_torch has {given} for {name}; expected a number, your choice for the diabetes data. "
                  "Hint: replace the `...` in `lr=..., epochs=...` with the values you chose.")

@@ -8,7 +8,7 @@ from sklearn.metrics import mean_squared_error
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures
 
-from mlcourse.check._core import call, fail, passed, register
+from mlcourse.check._core import call, fail, is_number, passed, register
 
 
 def _poly_errors(x_train, y_train, x_eval, y_eval, degrees):
@@ -111,11 +111,6 @@ def _degree_cases():
     return cases
 
 
-def _is_number(value) -> bool:
-    """A single real number (a bool is not one)."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-
-
 @register(reference=_degree_reference, also_right=[_degree_polyfit],
           mistakes=[_degree_lowest_error, _degree_unpaired_se, _degree_classic_one_se, _degree_first_in_list, _degree_by_training_error,
                     _degree_returns_position])
@@ -127,7 +122,7 @@ def choose_degree(fn) -> None:
         label = f"choose_degree(<{len(x_train)} training points>, <{len(x_val)} validation points>, degrees={degrees})"
         got = call(fn, x_train.copy(), y_train.copy(), x_val.copy(), y_val.copy(), list(degrees), label=label)
         expected = _degree_reference(x_train, y_train, x_val, y_val, degrees)
-        if not _is_number(got) or not float(got).is_integer():
+        if not is_number(got) or not float(got).is_integer():
             fail(f"{label} returned {got!r} ({type(got).__name__}); expected one degree from the list, a single "
                  f"whole number, here {expected}. Hint: return the degree itself, not the errors or the fitted model.")
         if got == expected:
@@ -299,7 +294,7 @@ def early_stopping_epoch(fn) -> None:
         got = call(fn, list(losses), patience, min_delta, label=label)
         arguments = (losses, patience, min_delta)
         expected = _stopping_reference(*arguments)
-        if not _is_number(got) or not float(got).is_integer():
+        if not is_number(got) or not float(got).is_integer():
             fail(f"{label} returned {got!r} ({type(got).__name__}); expected the index of one epoch, a whole number, "
                  f"here {expected}. Hint: return the position of the best epoch in the list, not its loss.")
         if got == expected:

@@ -12,16 +12,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import cross_val_score
 from sklearn.tree import DecisionTreeRegressor
 
-from mlcourse.check._core import call, diagnose, fail, passed, register
-
-
-def _describe(value: Any) -> str:
-    """What came back, in a few words: its type, and its shape or a short repr."""
-    kind = type(value).__name__
-    if isinstance(value, (np.ndarray, pd.DataFrame, pd.Series)):
-        return f"{'a numpy array' if kind == 'ndarray' else 'a ' + kind} of shape {value.shape}"
-    text = repr(value)
-    return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
+from mlcourse.check._core import call, describe, diagnose, fail, passed, register
 
 
 def _one_number(got: Any, label: str, expected: str, hint: str) -> float:
@@ -29,7 +20,7 @@ def _one_number(got: Any, label: str, expected: str, hint: str) -> float:
     if isinstance(got, np.ndarray) and got.ndim == 0 and np.issubdtype(got.dtype, np.number):
         got = got.item()
     if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
-        fail(f"{label} returned {_describe(got)}; expected {expected}. Hint: {hint}.")
+        fail(f"{label} returned {describe(got)}; expected {expected}. Hint: {hint}.")
     if not np.isfinite(float(got)):
         fail(f"{label} returned {float(got)}; expected {expected}, a finite number. Hint: {hint}.")
     return float(got)
@@ -179,10 +170,10 @@ def _leak_cases():
 def _not_a_column_name(got: Any, X: pd.DataFrame) -> str:
     """Why an answer that is not one of X's column names is wrong, in the learner's terms."""
     if isinstance(got, (pd.Series, pd.DataFrame)):
-        return f"returned {_describe(got)} (the column's values?), not a column's name"
+        return f"returned {describe(got)} (the column's values?), not a column's name"
     if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)) and 0 <= got < X.shape[1]:
         return f"returned the number {got} (a position?), not a column's name: that would be X.columns[{got}]"
-    return f"returned {_describe(got)}, which is not one of X's column names"
+    return f"returned {describe(got)}, which is not one of X's column names"
 
 
 @register(reference=_leak_reference, also_right=[_leak_mutual_information, _leak_rank_correlation],
@@ -323,7 +314,7 @@ def go_no_go(fn) -> None:
                  f"margin={margin}, higher_is_better={higher_is_better})")
         got = call(fn, model.copy(), baseline.copy(), margin, higher_is_better, label=label)
         if not isinstance(got, (bool, np.bool_)):
-            fail(f"{label} returned {_describe(got)}; expected True (go) or False (no-go). "
+            fail(f"{label} returned {describe(got)}; expected True (go) or False (no-go). "
                  "Hint: return the decision itself, a bool.")
         if bool(got) != right:
             fail(f"{label} returned {bool(got)}; expected {right} ({'go' if right else 'no-go'}). Hint: {why}.")

@@ -5,31 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from mlcourse import linear
 from mlcourse.check._core import (
     NOT_NUMBERS,
     as_array,
     call,
+    describe,
     diagnose,
     expect_close,
     fail,
     passed,
     register,
 )
-
-
-def _describe(value: Any) -> str:
-    """What came back, in a few words: its type, and its shape, length or a short repr."""
-    kind = type(value).__name__
-    if isinstance(value, (np.ndarray, pd.DataFrame, pd.Series)):
-        return f"{'a numpy array' if kind == 'ndarray' else 'a ' + kind} of shape {value.shape}"
-    text = repr(value)
-    text = text if len(text) <= 40 else text[:37] + "..."
-    if isinstance(value, (list, tuple)):
-        return f"a {kind} of {len(value)} items, {text}"
-    return f"{kind} {text}"
 
 
 def _wanted(expected: np.ndarray, finite: bool = False) -> str:
@@ -44,9 +32,9 @@ def _expect_numbers(got: Any, expected: Any, label: str, hint: str, rtol: float 
     array = as_array(got, label)  # refuses None, text, booleans and dicts by name
     expected = np.asarray(expected, dtype=float)
     if array.shape != expected.shape:
-        fail(f"{label} returned {_describe(got)}; expected {_wanted(expected)}. Hint: {hint}.")
+        fail(f"{label} returned {describe(got)}; expected {_wanted(expected)}. Hint: {hint}.")
     if not np.all(np.isfinite(array)):
-        fail(f"{label} returned {_describe(got)}, which is not finite; expected {_wanted(expected, finite=True)}. "
+        fail(f"{label} returned {describe(got)}, which is not finite; expected {_wanted(expected, finite=True)}. "
              f"Hint: {hint}.")
     expect_close(got, expected, label, hint, rtol=rtol, atol=atol)
 
@@ -59,15 +47,15 @@ def _part_of_pair(value: Any, name: str, expected: Any, label: str, shape_hint: 
     expected = np.asarray(expected, dtype=float)
     wanted = f"{name} to be {_wanted(expected)}"
     if isinstance(value, NOT_NUMBERS) or (isinstance(value, (list, tuple)) and any(isinstance(v, NOT_NUMBERS) for v in value)):
-        fail(f"{label} returned {name} = {_describe(value)}; expected {wanted}. Hint: {shape_hint}.")
+        fail(f"{label} returned {name} = {describe(value)}; expected {wanted}. Hint: {shape_hint}.")
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        fail(f"{label} returned {name} = {_describe(value)}, which is not numbers; expected {wanted}. Hint: {shape_hint}.")
+        fail(f"{label} returned {name} = {describe(value)}, which is not numbers; expected {wanted}. Hint: {shape_hint}.")
     if array.shape != expected.shape:
-        fail(f"{label} returned {name} = {_describe(value)}; expected {wanted}. Hint: {shape_hint}.")
+        fail(f"{label} returned {name} = {describe(value)}; expected {wanted}. Hint: {shape_hint}.")
     if not np.all(np.isfinite(array)):
-        fail(f"{label} returned {name} = {_describe(value)}, which is not finite; expected {name} to be "
+        fail(f"{label} returned {name} = {describe(value)}, which is not finite; expected {name} to be "
              f"{_wanted(expected, finite=True)}. Hint: {hint}.")
     expect_close(array, expected, f"{label}: {name}", hint, rtol=1e-5, atol=1e-6)
 
@@ -222,7 +210,7 @@ def fit_least_squares(fn) -> None:
         label = f"fit_least_squares(X of shape {X.shape}, y)"
         got = call(fn, X.copy(), y.copy(), label=label)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
-            fail(f"{label} returned {_describe(got)}; expected a pair (w, b): w of shape ({X.shape[1]},), b a number. "
+            fail(f"{label} returned {describe(got)}; expected a pair (w, b): w of shape ({X.shape[1]},), b a number. "
                  "Hint: end with `return w, b`, the weights and the intercept as two values.")
         w, b = linear.fit_least_squares(X, y)
         in_w = not isinstance(got[0], NOT_NUMBERS) and np.size(got[0]) == X.shape[1] + 1

@@ -16,15 +16,9 @@ from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
 from mlcourse import selection
-from mlcourse.check._core import call, fail, passed, register
+from mlcourse.check._core import call, fail, is_number, passed, register
 
 KEYS = {"accuracy", "train_seconds", "size_bytes", "latency_ms"}
-
-
-def _is_number(value) -> bool:
-    """A single finite real number (a bool is not one)."""
-    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-            and math.isfinite(value))
 
 
 # ---------------------------------------------------------------- Exercise 8.1
@@ -134,7 +128,7 @@ def _row_problem(row) -> str | None:
     """What is wrong with the shape of one returned row, or None."""
     if not isinstance(row, dict) or set(row) != KEYS:
         return f"expected a dict with exactly the keys {sorted(KEYS)}"
-    wrong = {key: value for key, value in row.items() if not _is_number(value)}
+    wrong = {key: value for key, value in row.items() if not is_number(value)}
     if wrong:
         return f"expected every value to be a single finite number, but got {wrong!r}"
     return None
