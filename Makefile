@@ -8,9 +8,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.mlcourse-installed
-PORT   ?= 8888
 
-.PHONY: setup build lab test bench doctor clean distclean
+.PHONY: setup build lab test bench doctor mlflow clean distclean
 
 setup: $(STAMP)
 
@@ -31,7 +30,7 @@ doctor: setup
 
 lab: build
 	$(BIN)/mlcourse doctor
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --allow-root \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(or $(PORT),8888) --allow-root \
 	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/index.ipynb \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
@@ -39,6 +38,10 @@ lab: build
 # thread per worker, so two workers never fight over the same two cores.
 test: build
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests lessons solutions
+
+# MLflow's UI on the course's store, 127.0.0.1 and a free port (or PORT=5000); Ctrl-C stops it.
+mlflow: setup
+	$(BIN)/mlcourse mlflow $(if $(PORT),--port $(PORT))
 
 bench: build
 	$(BIN)/mlcourse bench

@@ -6,10 +6,13 @@ notebook and lesson 00's agenda plot.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the course writes while it runs (the MLflow store, run records, server logs); git ignores it.
+STATE_DIR = Path(os.environ.get("MLCOURSE_STATE_DIR", ROOT / ".course"))
 KERNEL_NAME = "mlcourse"
 KERNEL_DISPLAY_NAME = "Python 3 (mlcourse)"
 

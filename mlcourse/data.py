@@ -184,6 +184,35 @@ def load_api_response(version: str, data_dir: Path = DATA_DIR) -> dict:
     return json.loads(path(_API_FILE.format(version=version), data_dir).read_text(encoding="utf-8"))
 
 
+FIELD_NOTES_SEED = 2026
+FIELD_NOTES_FILE = "penguin_field_notes.csv"
+_OBSERVERS = ("ana.lopez", "ben.okafor", "chen.wei", "dara.murphy", "eli.haddad", "femi.adeyemi",
+              "greta.lind", "hiro.sato")
+
+
+def make_field_notes(penguins: pd.DataFrame, seed: int = FIELD_NOTES_SEED) -> pd.DataFrame:
+    """Lesson 12's training table: every penguin with the e-mail of the (invented) person who measured it.
+
+    The e-mail is personal data, there to be found and pseudonymized before it
+    reaches a run. The addresses use the reserved ``.example`` domain, so they
+    belong to nobody. About one in ten is typed differently (capitals, a
+    trailing space), as hand-entered data is: the same person must still get
+    the same pseudonym.
+    """
+    rng = np.random.default_rng(seed)
+    emails = [f"{name}@palmer-station.example" for name in _OBSERVERS]
+    observer = [emails[i] for i in rng.integers(len(emails), size=len(penguins))]
+    retyped = rng.random(len(penguins)) < 0.1
+    observer = [(email.title() + " " if again else email) for email, again in zip(observer, retyped, strict=True)]
+    whole = {column: penguins[column].astype("Int64") for column in ("flipper_length_mm", "body_mass_g", "year")}
+    return penguins.assign(**whole, observer_email=observer)
+
+
+def field_notes_csv(data_dir: Path = DATA_DIR) -> str:
+    """The exact text of ``data/penguin_field_notes.csv``, regenerated from the penguins."""
+    return make_field_notes(load_penguins(data_dir)).to_csv(index=False, lineterminator="\n")
+
+
 def write_generated(data_dir: Path = DATA_DIR) -> list[Path]:
     """(Re)write every generated data file; ``mlcourse data`` runs this."""
     from mlcourse import transfer  # imports torch: only when regenerating
@@ -194,7 +223,9 @@ def write_generated(data_dir: Path = DATA_DIR) -> list[Path]:
     for version in API_VERSIONS:
         responses.append(data_dir / _API_FILE.format(version=version))
         responses[-1].write_text(api_response_json(version, data_dir), encoding="utf-8")
-    return [customer, *responses, transfer.write_backbone(load_mnist1d(), data_dir / transfer.BACKBONE_FILE)]
+    notes = data_dir / FIELD_NOTES_FILE
+    notes.write_text(field_notes_csv(data_dir), encoding="utf-8")
+    return [customer, *responses, notes, transfer.write_backbone(load_mnist1d(), data_dir / transfer.BACKBONE_FILE)]
 
 
 def load_customer_batch(data_dir: Path = DATA_DIR) -> pd.DataFrame:

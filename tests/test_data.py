@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 
 from mlcourse import data
@@ -60,6 +61,14 @@ def test_customer_batch_is_regenerated_byte_for_byte_by_its_seeded_generator():
 def test_api_responses_are_regenerated_byte_for_byte_from_the_penguins(version):
     committed = (data.DATA_DIR / f"penguin_survey_api_v{version}.json").read_text(encoding="utf-8")
     assert data.api_response_json(version) == committed
+
+
+def test_field_notes_are_regenerated_byte_for_byte_and_hold_one_email_per_penguin():
+    committed = (data.DATA_DIR / data.FIELD_NOTES_FILE).read_text(encoding="utf-8")
+    assert data.field_notes_csv() == committed
+    notes = pd.read_csv(data.path(data.FIELD_NOTES_FILE))
+    assert len(notes) == len(data.load_penguins()) and notes["observer_email"].str.contains("@").all()
+    assert notes["observer_email"].str.strip().str.lower().nunique() == 8 < notes["observer_email"].nunique()
 
 
 def test_api_version_2_renames_the_mass_into_kilograms_and_recodes_sex():

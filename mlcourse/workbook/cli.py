@@ -1,4 +1,4 @@
-"""The ``mlcourse`` command: setup, build, grade, gradebook, doctor, bench, data, clean.
+"""The ``mlcourse`` command: setup, build, grade, gradebook, doctor, bench, data, reproduce, mlflow, servers, clean.
 
 Problems a user can fix (a wrong path, a corrupt notebook, a bad marker) are
 printed as one line on stderr with exit status 2; a traceback is only for
@@ -108,6 +108,53 @@ def _data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reproduce(args: argparse.Namespace) -> int:
+    from mlcourse import tracking
+
+    return tracking.main_reproduce(args.run_id, args.tolerance)
+
+
+def _port(args: argparse.Namespace) -> int | None:
+    """--port, else $PORT; 0 or nothing means a free port."""
+    value = args.port if args.port is not None else os.environ.get("PORT", "")
+    try:
+        return int(value) or None if value != "" else None
+    except ValueError:
+        raise CourseError(f"PORT must be a number, got {value!r}") from None
+
+
+def _mlflow(args: argparse.Namespace) -> int:
+    import time
+
+    from mlcourse import tracking
+
+    server = tracking.start_ui(_port(args))
+    try:
+        print(f"MLflow UI on the course store: {server.url}  (log: {server.log_path})")
+        print("Open it in your browser; press Ctrl-C here to stop it.", flush=True)
+        while server.alive():
+            time.sleep(0.5)
+        print(f"the MLflow server stopped by itself; see {server.log_path}", file=sys.stderr)
+        return 1
+    finally:
+        server.stop()
+        print("stopped the MLflow server", file=sys.stderr)
+
+
+def _servers(args: argparse.Namespace) -> int:
+    from mlcourse import servers
+
+    found = servers.stop_leftovers() if args.stop else servers.leftovers()
+    verb = "stopped" if args.stop else "running"
+    for entry in found:
+        print(f"{verb}: {servers.describe(entry)}")
+    if not found:
+        print("no course servers are running")
+    elif not args.stop:
+        print("stop them with `mlcourse servers --stop`")
+    return 0
+
+
 def _clean(args: argparse.Namespace) -> int:
     from mlcourse.workbook import build
 
@@ -154,6 +201,19 @@ def parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("data", help="regenerate the generated data files in data/ (seeded, same bytes every time)")
     sub.set_defaults(run=_data)
+
+    sub = commands.add_parser("reproduce", help="re-run a recorded training run and say PASS or FAIL, with every reason")
+    sub.add_argument("run_id", metavar="RUN_ID", help="the run's id (a unique prefix of 6+ characters will do)")
+    sub.add_argument("--tolerance", type=float, default=1e-9, help="largest metric difference that passes (default 1e-9)")
+    sub.set_defaults(run=_reproduce)
+
+    sub = commands.add_parser("mlflow", help="start MLflow's UI on the course's store (127.0.0.1), until Ctrl-C")
+    sub.add_argument("--port", type=int, help="the port (default: $PORT, else a free one)")
+    sub.set_defaults(run=_mlflow)
+
+    sub = commands.add_parser("servers", help="list the course servers still running (or stop them)")
+    sub.add_argument("--stop", action="store_true", help="stop every course server still running")
+    sub.set_defaults(run=_servers)
 
     sub = commands.add_parser("clean", help="delete generated notebooks that hold no edits")
     sub.add_argument("--root", type=Path, default=ROOT, help=ROOT_HELP)

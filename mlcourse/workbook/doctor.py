@@ -33,6 +33,7 @@ class Verdict:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False  # worth knowing, but the course still works
 
 
 def python_version() -> Verdict:
@@ -114,7 +115,18 @@ def free_disk(root: Path = ROOT) -> Verdict:
     return Verdict("free disk", ok, f"{free_gb:.1f} GB free", "" if ok else f"free at least {MIN_FREE_GB:g} GB")
 
 
-CHECKS: tuple[Callable[[], Verdict], ...] = (python_version, dependencies, torch_cpu, kernel, data_files, notebooks_built, free_disk)
+def servers_left_running() -> Verdict:
+    from mlcourse import servers
+
+    found = servers.leftovers()
+    if not found:
+        return Verdict("course servers", True, "none left running")
+    detail = f"{len(found)} still running: " + "; ".join(servers.describe(entry) for entry in found)
+    return Verdict("course servers", True, detail, "stop them with `mlcourse servers --stop`", warning=True)
+
+
+CHECKS: tuple[Callable[[], Verdict], ...] = (python_version, dependencies, torch_cpu, kernel, data_files, notebooks_built, free_disk,
+                                           servers_left_running)
 
 
 def run() -> list[Verdict]:
@@ -124,8 +136,8 @@ def run() -> list[Verdict]:
 def report(verdicts: list[Verdict]) -> str:
     lines = []
     for v in verdicts:
-        lines.append(f"{'✓' if v.ok else '✗'} {v.name}: {v.detail}")
-        if not v.ok:
+        lines.append(f"{'!' if v.warning else '✓' if v.ok else '✗'} {v.name}: {v.detail}")
+        if not v.ok or v.warning:
             lines.append(f"    fix: {v.fix}")
     failed = sum(not v.ok for v in verdicts)
     lines.append("ready for the course" if not failed else f"{failed} problem(s) to fix before the course")
