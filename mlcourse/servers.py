@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import http.client
 import json
 import os
 import signal
@@ -24,8 +25,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,18 +135,26 @@ def _argv(command: Command, port: int) -> list[str]:
     return [str(part) for part in (command(port) if callable(command) else command)]
 
 
+def _answers(port: int, path: str) -> bool:
+    """True when GET ``path`` on 127.0.0.1:``port`` answers 200 (only ever a local address)."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=1)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
 def _wait_healthy(server: Server, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not server.alive():
             raise CourseError(f"{server.name} exited with status {server.process.returncode} before it answered "
                               f"{server.health}; its log ({server.log_path}) ends:\n{server.log_tail()}")
-        try:
-            with urllib.request.urlopen(server.url + server.health, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+        if _answers(server.port, server.health):
+            return
         time.sleep(0.1)
     raise CourseError(f"{server.name} did not answer {server.url}{server.health} within {timeout:g} s; "
                       f"its log ({server.log_path}) ends:\n{server.log_tail()}")

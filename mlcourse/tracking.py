@@ -102,9 +102,16 @@ def installed_packages() -> dict[str, str]:
     return dict(_distributions())
 
 
+OWN_PACKAGE = "mlcourse"  # installed from the course folder itself: the record hashes its files instead
+
+
 def lock_text(packages: dict[str, str]) -> str:
-    """The packages as a pip lock (``name==version`` per line), the file a run keeps."""
-    return "".join(f"{name}=={version}\n" for name, version in packages.items())
+    """The packages as a pip lock (``name==version`` per line), the file a run keeps.
+
+    The course's own package is left out: it is not on PyPI, and the run's
+    source snapshot already identifies its code.
+    """
+    return "".join(f"{name}=={version}\n" for name, version in packages.items() if name != OWN_PACKAGE)
 
 
 def environment(packages: dict[str, str] | None = None) -> dict:

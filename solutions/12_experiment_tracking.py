@@ -1,34 +1,90 @@
 # %% [markdown]
 # # 12 · Experiment tracking: exercises
 #
-# Three decisions every tracked project makes: which run is the best one, whether
-# a re-run reproduces a run, and how personal data is kept out of runs.
+# Three things every tracked project does: make a training run repeatable and
+# recorded, choose the best of many runs, and decide whether a re-run
+# reproduces a run.
 #
 # **Minutes**: 15 · **Grade yourself**: `mlcourse grade exercises/12_experiment_tracking.ipynb`
 
 # %%
 import pandas as pd
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from mlcourse import check, data
 
+FEATURES = ["bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+NOTES = data.path(data.FIELD_NOTES_FILE)  # the lesson's table
+
 # %% [markdown]
-# **Exercise 12.1** — Write `best_run(runs, metric, higher_is_better)`. `runs` is
-# a DataFrame shaped like the one `mlflow.search_runs` returns: one row per run,
-# newest first, with the columns `run_id`, `status` (`"FINISHED"`, `"FAILED"`,
-# `"RUNNING"`), `start_time` and `metrics.<name>` for every metric logged
-# (`metrics.val_loss`, `metrics.val_accuracy`, and also `metrics.test_accuracy`).
-# Return the `run_id` of the best run by the validation metric `metric` (for
-# example `"val_loss"`, where lower is better, so `higher_is_better=False`).
+# **Exercise 12.1** — Here is a training function as many projects start: it
+# works, and nobody can say afterwards which data, settings or library versions
+# gave its number, nor get the same number again.
+
+# %%
+def train_penguins(path, alpha):
+    table = pd.read_csv(path).dropna(subset=[*FEATURES, "species"])
+    train_rows, val_rows = train_test_split(table, test_size=0.25)
+    model = make_pipeline(StandardScaler(), SGDClassifier(loss="log_loss", alpha=alpha))
+    model.fit(train_rows[FEATURES], train_rows["species"])
+    return model.score(val_rows[FEATURES], val_rows["species"])
+
+
+print([round(train_penguins(NOTES, 1e-3), 3) for _ in range(3)])
+
+# %% [markdown]
+# Write `tracked_train(path, alpha, seed)`: the same training, made so that the
+# same arguments always give the same number and another seed gives another
+# draw, returning the run's record instead of a bare number:
+# `{"params": {...}, "data_sha256": ..., "packages": {...}, "metrics": {"val_accuracy": ...}}`.
+# The record must let someone else start the run again and check that they used
+# the same data (the hash `sha256sum` would print for the file) and the same
+# versions of the packages the training uses.
+
+# %%
+def tracked_train(path, alpha, seed):
+    # BEGIN SOLUTION
+    # STUB: raise NotImplementedError("Exercise 12.1: train repeatably and return the run record")
+    import hashlib
+    import importlib.metadata
+
+    notes = pd.read_csv(path).dropna(subset=FEATURES + ["species"])
+    fit_rows, held_rows = train_test_split(notes, test_size=0.25, random_state=seed)  # the split is random too
+    model = make_pipeline(StandardScaler(), SGDClassifier(loss="log_loss", alpha=alpha, random_state=seed))
+    model.fit(fit_rows[FEATURES], fit_rows["species"])
+    with open(path, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    return {
+        "params": {"alpha": alpha, "seed": seed},
+        "data_sha256": digest,
+        "packages": {name: importlib.metadata.version(name) for name in ("numpy", "pandas", "scikit-learn")},
+        "metrics": {"val_accuracy": model.score(held_rows[FEATURES], held_rows["species"])},
+    }
+    # END SOLUTION
+
+
+# %%
+check.tracked_train(tracked_train)
+
+# %% [markdown]
+# **Exercise 12.2** — Write `best_run(runs, metric, higher_is_better)`, which
+# returns the `run_id` of the run a sweep should pick by the validation metric
+# `metric` (e.g. `"val_loss"`, where lower is better: `higher_is_better=False`).
+# `runs` is what `mlflow.search_runs` returns for a whole experiment, newest run
+# first: every run, whatever its status, with `run_id`, `status`, `start_time`
+# and a `metrics.<name>` column per metric logged (the test accuracy too).
 #
-# Choose among runs that finished and have a value for the metric: a crashed
-# run's last value was measured part-way. When two runs tie, choose the one
-# that started first (the later one adds nothing). When no run qualifies, raise
-# a `ValueError` that says so.
+# Decide which runs may be picked at all. When two runs tie, pick the one that
+# started first: the later one adds nothing. When no run can be picked, raise a
+# `ValueError` that says why.
 
 # %%
 def best_run(runs, metric, higher_is_better):
     # BEGIN SOLUTION
-    # STUB: raise NotImplementedError("Exercise 12.1: the run_id of the best finished run by `metric`")
+    # STUB: raise NotImplementedError("Exercise 12.2: the run_id of the best finished run by `metric`")
     column = f"metrics.{metric}"
     done = runs[(runs["status"] == "FINISHED") & runs[column].notna()]
     if done.empty:
@@ -42,7 +98,7 @@ def best_run(runs, metric, higher_is_better):
 check.best_run(best_run)
 
 # %% [markdown]
-# **Exercise 12.2** — Write `why_not_reproduced(original, rerun, tolerance)`:
+# **Exercise 12.3** — Write `why_not_reproduced(original, rerun, tolerance)`:
 # the reproduce check of the lesson, on two short records. Each record is a dict
 # with `seed` (an int, or `None` for an unseeded run), `data_sha256`,
 # `source_sha256`, `packages` (`{"numpy": "2.4.6", ...}`) and `metrics`
@@ -58,7 +114,7 @@ check.best_run(best_run)
 # %%
 def why_not_reproduced(original, rerun, tolerance):
     # BEGIN SOLUTION
-    # STUB: raise NotImplementedError("Exercise 12.2: a dict of every reason the re-run differs")
+    # STUB: raise NotImplementedError("Exercise 12.3: a dict of every reason the re-run differs")
     reasons = {}
     if original["seed"] is None:
         reasons["seed"] = "the run was not seeded, so its random choices cannot be repeated"
@@ -82,39 +138,3 @@ def why_not_reproduced(original, rerun, tolerance):
 # %%
 check.why_not_reproduced(why_not_reproduced)
 
-# %% [markdown]
-# **Exercise 12.3** — Write `pseudonymize(email, key)`, which turns an e-mail
-# address into a pseudonym before the data reaches a run: the same person must
-# always get the same pseudonym, however the address was typed (capitals,
-# spaces around it); different people must get different ones; and nobody
-# without `key` (bytes) may be able to go back from a pseudonym to the person.
-# Return text (hex digits, at least 16).
-#
-# The lesson showed why a plain SHA-256 of the address is not enough.
-
-# %%
-def pseudonymize(email, key):
-    # BEGIN SOLUTION
-    # STUB: raise NotImplementedError("Exercise 12.3: a keyed pseudonym for the address")
-    import hashlib
-    import hmac
-
-    normalized = email.strip().lower()
-    return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()
-    # END SOLUTION
-
-
-# %%
-check.pseudonymize(pseudonymize)
-
-# %% [markdown]
-# Try your `pseudonymize` on the lesson's table: how many observers are there
-# before and after?
-
-# %%
-notes = pd.read_csv(data.path(data.FIELD_NOTES_FILE))
-try:
-    before, after = notes["observer_email"].nunique(), notes["observer_email"].map(lambda e: pseudonymize(e, b"k")).nunique()
-    print(f"{before} different ways the addresses are written, {after} observers")
-except NotImplementedError:
-    print("write pseudonymize above first")

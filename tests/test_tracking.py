@@ -212,7 +212,8 @@ def test_make_mlflow_serves_the_course_store_answers_its_rest_api_and_stops_on_c
     tracking.use_store()  # the course experiment, as lesson 12 leaves it
     process = subprocess.Popen([sys.executable, "-m", "mlcourse", "mlflow"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                               env={**os.environ, "MLCOURSE_STATE_DIR": str(state), "PORT": "0"})
+                               env={**os.environ, "MLCOURSE_STATE_DIR": str(state), "PORT": "0"},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # as under xdist
     try:
         first = process.stdout.readline()
         assert first.startswith("MLflow UI on the course store: http://127.0.0.1:"), first + process.stderr.read()

@@ -29,7 +29,7 @@ MODULES = {
     "build_cnn": "recreate", "shuffle_features": "recreate", "summarize_runs": "recreate",
     "make_objective": "tuning", "search_space": "tuning", "compare_samplers": "tuning",
     "freeze": "transfer", "load_pretrained": "transfer",
-    "best_run": "tracking", "why_not_reproduced": "tracking", "pseudonymize": "tracking",
+    "tracked_train": "tracking", "best_run": "tracking", "why_not_reproduced": "tracking",
 }
 
 __all__ = ["MODULES", "registry", *sorted(MODULES)]

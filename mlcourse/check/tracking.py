@@ -1,17 +1,157 @@
-"""Checks for lesson 12: choosing the best run, the reproduce verdict, pseudonyms."""
+"""Checks for lesson 12: a reproducible, tracked training function; the best run; the reproduce verdict."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
+import importlib.metadata as metadata
+import shutil
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from mlcourse.check._core import call, describe, fail, passed, register
+from mlcourse import data
+from mlcourse.check._core import call, describe, fail, is_number, passed, register
 
 # --------------------------------------------------------------------------------------------
-# 12.1 best_run
+# 12.1 tracked_train
+# --------------------------------------------------------------------------------------------
+
+FEATURES = ["bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+PACKAGES = ("numpy", "pandas", "scikit-learn")
+
+
+def _fit_and_score(path, alpha, split_state, model_state):
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    table = pd.read_csv(path).dropna(subset=[*FEATURES, "species"])
+    train_rows, val_rows = train_test_split(table, test_size=0.25, random_state=split_state)
+    model = make_pipeline(StandardScaler(), SGDClassifier(loss="log_loss", alpha=alpha, random_state=model_state))
+    model.fit(train_rows[FEATURES], train_rows["species"])
+    return float(model.score(val_rows[FEATURES], val_rows["species"]))
+
+
+def _record(path, alpha, seed, accuracy, digest=None, packages=PACKAGES):
+    digest = digest or hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return {"params": {"alpha": alpha, "seed": seed}, "data_sha256": digest,
+            "packages": {name: metadata.version(name) for name in packages},
+            "metrics": {"val_accuracy": accuracy}}
+
+
+def _tracked_reference(path, alpha, seed):
+    return _record(path, alpha, seed, _fit_and_score(path, alpha, seed, seed))
+
+
+def _tracked_global_seed(path, alpha, seed):
+    import sklearn
+
+    np.random.seed(seed)  # random_state=None makes scikit-learn draw from numpy's global generator
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(4096), b""):
+            digest.update(block)
+    accuracy = _fit_and_score(path, alpha, None, None)
+    versions = {"numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": sklearn.__version__}
+    return {"params": {"seed": seed, "alpha": alpha}, "data_sha256": digest.hexdigest(), "packages": versions,
+            "metrics": {"val_accuracy": accuracy}}
+
+
+def _tracked_unseeded(path, alpha, seed):
+    """The seed is recorded but never used: the split and the shuffling change at every call."""
+    return _record(path, alpha, seed, _fit_and_score(path, alpha, None, None))
+
+
+def _tracked_constant_seed(path, alpha, seed):
+    """random_state=0 everywhere: repeatable, but the seed argument changes nothing."""
+    return _record(path, alpha, seed, _fit_and_score(path, alpha, 0, 0))
+
+
+def _tracked_hashes_the_path(path, alpha, seed):
+    """Hashes the file's name, not its bytes: edited data keeps the same hash."""
+    return _record(path, alpha, seed, _fit_and_score(path, alpha, seed, seed), hashlib.sha256(str(path).encode()).hexdigest())
+
+
+def _tracked_hashes_the_frame(path, alpha, seed):
+    """Hashes the DataFrame re-written as CSV, not the file: another hash than `sha256sum` of the file gives."""
+    text = pd.read_csv(path).to_csv(index=False).encode()
+    return _record(path, alpha, seed, _fit_and_score(path, alpha, seed, seed), hashlib.sha256(text).hexdigest())
+
+
+def _tracked_forgets_a_package(path, alpha, seed):
+    """Records numpy and scikit-learn but not pandas, which reads the data."""
+    return _record(path, alpha, seed, _fit_and_score(path, alpha, seed, seed), packages=("numpy", "scikit-learn"))
+
+
+def _tracked_forgets_the_seed(path, alpha, seed):
+    """The seed is used but not recorded: nobody can re-run the run."""
+    record = _tracked_reference(path, alpha, seed)
+    record["params"].pop("seed")
+    return record
+
+
+def _shape_problem(got) -> str | None:
+    """What is wrong with the record's layout, or None."""
+    if not isinstance(got, dict):
+        return f"returned {describe(got)}"
+    missing = [key for key in ("params", "data_sha256", "packages", "metrics") if key not in got]
+    if missing:
+        return f"returned a dict without {missing}"
+    if not isinstance(got["params"], dict) or not isinstance(got["metrics"], dict) or not isinstance(got["packages"], dict):
+        return "returned a record whose params, packages or metrics is not a dict"
+    if not is_number(got["metrics"].get("val_accuracy")):
+        return f"returned metrics {got['metrics']!r} without a number for val_accuracy"
+    return None
+
+
+@register(reference=_tracked_reference, also_right=[_tracked_global_seed],
+          mistakes=[_tracked_unseeded, _tracked_constant_seed, _tracked_hashes_the_path, _tracked_hashes_the_frame,
+                    _tracked_forgets_a_package, _tracked_forgets_the_seed])
+def tracked_train(fn) -> None:
+    """Exercise 12.1: train_penguins made repeatable, returning its run record."""
+    label = "tracked_train(path, alpha, seed)"
+    with tempfile.TemporaryDirectory(prefix="check-12-1-") as scratch:
+        path = Path(scratch) / "notes.csv"
+        shutil.copyfile(data.path(data.FIELD_NOTES_FILE), path)
+        first = call(fn, path, 1e-3, 7, label=label)
+        if problem := _shape_problem(first):
+            fail(f"{label} {problem}; expected a dict with 'params' ({{'alpha': ..., 'seed': ...}}), 'data_sha256', "
+                 "'packages' ({name: version}) and 'metrics' ({'val_accuracy': ...}). Hint: build the dict at the "
+                 "end of your function and return it.")
+        if first["params"].get("seed") != 7 or first["params"].get("alpha") != 1e-3:
+            fail(f"the record's params are {first['params']!r}; expected alpha 0.001 and seed 7. Hint: record every "
+                 "argument that changes the result, the seed included, or nobody can start the run again.")
+        again = call(fn, path, 1e-3, 7, label=label)
+        if again != first:
+            fail(f"two calls with the same data, alpha and seed gave val_accuracy {first['metrics']['val_accuracy']} "
+                 f"and {again['metrics']['val_accuracy']}; expected the same record twice. Hint: pass the seed to "
+                 "everything random: the split (train_test_split's random_state) and the model's shuffling.")
+        scores = {call(fn, path, 1e-3, seed, label=label)["metrics"]["val_accuracy"] for seed in range(5)}
+        if len(scores) == 1:
+            fail(f"seeds 0 to 4 all gave val_accuracy {scores.pop()}; expected the seed to change the split and the "
+                 "shuffling. Hint: use the seed argument instead of a constant random_state.")
+        expected = hashlib.sha256(path.read_bytes()).hexdigest()
+        if first["data_sha256"] != expected:
+            fail(f"data_sha256 is {str(first['data_sha256'])[:20]}...; expected the SHA-256 of the file's bytes, "
+                 f"{expected[:20]}... (what `sha256sum` prints). Hint: hash the bytes you read from the path, not the "
+                 "path's text or the DataFrame.")
+        path.write_text(path.read_text().replace("\n", "\nAdelie,Dream,39.0,18.0,190,3700,male,2009,x@y.example\n", 1))
+        if call(fn, path, 1e-3, 7, label=label)["data_sha256"] == first["data_sha256"]:
+            fail("the data file gained a row but data_sha256 stayed the same; expected a new hash. Hint: hash the "
+                 "file's content, read when the function runs.")
+    installed = {name: metadata.version(name) for name in PACKAGES}
+    recorded = {name: first["packages"].get(name) for name in PACKAGES}
+    if recorded != installed:
+        fail(f"the record's packages are {first['packages']!r}; expected at least {installed}. Hint: record the "
+             "version of each package the training uses (importlib.metadata.version or module.__version__).")
+    passed("tracked_train", "repeatable for a seed, the seed changes the result, the data hash follows the file's "
+                            "bytes, the packages are recorded")
+
+# --------------------------------------------------------------------------------------------
+# 12.2 best_run
 # --------------------------------------------------------------------------------------------
 
 
@@ -74,12 +214,28 @@ def _best_run_numpy_argmax(runs, metric, higher_is_better):
     return done["run_id"].iloc[position]
 
 
+def _best_run_direction_from_name(runs, metric, higher_is_better):
+    """Guesses the direction from the name ("loss" or "error": lower is better) instead of using higher_is_better."""
+    lower = "loss" in metric or "error" in metric
+    return _best_run_reference(runs, metric, not lower)
+
+
+def _best_run_no_missing_filter(runs, metric, higher_is_better):
+    """Filters on status only: when every finished run lacks the metric it returns one instead of refusing."""
+    column = f"metrics.{metric}"
+    done = runs[runs["status"] == "FINISHED"]
+    if done.empty:
+        raise ValueError("no finished run")
+    return done.sort_values([column, "start_time"], ascending=[not higher_is_better, True])["run_id"].iloc[0]
+
+
 def runs_frame(rows: list[tuple]) -> pd.DataFrame:
     """A frame shaped like ``mlflow.search_runs``: (run_id, status, minute started, val_loss, val_accuracy, test_accuracy)."""
     start = pd.Timestamp("2026-12-02 09:00", tz="UTC")
     frame = pd.DataFrame(rows, columns=["run_id", "status", "minute", "metrics.val_loss", "metrics.val_accuracy",
                                         "metrics.test_accuracy"])
     frame["start_time"] = start + pd.to_timedelta(frame.pop("minute"), unit="min")
+    frame["metrics.val_brier"] = frame["metrics.val_loss"] / 2  # a Brier score: lower is better, no "loss" in its name
     frame["params.learning_rate"] = [str(0.01 * (i + 1)) for i in range(len(frame))]
     return frame.iloc[::-1].reset_index(drop=True)  # search_runs lists the newest first
 
@@ -98,6 +254,9 @@ BEST_RUN_CASES = {
     "a tie: the earlier run": (
         [("a1", "FINISHED", 0, 0.45, 0.84, 0.80), ("b2", "FINISHED", 1, 0.40, 0.86, 0.80),
          ("c3", "FINISHED", 2, 0.40, 0.86, 0.82)], "val_loss", False, "b2"),
+    "a Brier score: lower is better": (
+        [("a1", "FINISHED", 0, 0.41, 0.83, 0.80), ("b2", "FINISHED", 1, 0.46, 0.86, 0.79),
+         ("c3", "FINISHED", 2, 0.44, 0.88, 0.90)], "val_brier", False, "a1"),
     "a run without the metric": (
         [("a1", "FINISHED", 0, np.nan, np.nan, np.nan), ("b2", "FINISHED", 1, 0.40, 0.86, 0.80),
          ("c3", "FINISHED", 2, 0.43, 0.81, 0.82)], "val_accuracy", True, "b2"),
@@ -110,14 +269,16 @@ BEST_RUN_HINTS = {
                                               "was measured part-way through training",
     "a tie: the earlier run": "break a tie by start_time, earliest first: search_runs lists the newest run first",
     "a run without the metric": "skip runs where the metric is missing (NaN) before you take the best",
+    "a Brier score: lower is better": "take the direction from higher_is_better, not from the metric's name",
 }
 
 
 @register(reference=_best_run_reference, also_right=[_best_run_by_loop],
           mistakes=[_best_run_ignoring_status, _best_run_always_highest, _best_run_latest_tie,
-                    _best_run_returns_index, _best_run_numpy_argmax])
+                    _best_run_returns_index, _best_run_numpy_argmax, _best_run_direction_from_name,
+                    _best_run_no_missing_filter])
 def best_run(fn) -> None:
-    """Exercise 12.1: the best finished run by a validation metric, ties to the earliest."""
+    """Exercise 12.2: the best finished run by a validation metric, ties to the earliest."""
     for case, (rows, metric, higher, expected) in BEST_RUN_CASES.items():
         runs = runs_frame(rows)
         got = call(fn, runs.copy(), metric, higher, label=f"best_run(runs, {metric!r}, higher_is_better={higher})")
@@ -128,25 +289,28 @@ def best_run(fn) -> None:
             fail(f"best_run chose run {got!r} in the case '{case}'; expected {expected!r}.\n"
                  f"The runs:\n{runs[['run_id', 'status', 'start_time', f'metrics.{metric}']].to_string(index=False)}\n"
                  f"Hint: {BEST_RUN_HINTS[case]}.")
-    failed_only = runs_frame([("f1", "FAILED", 0, 0.3, 0.9, 0.9), ("f2", "RUNNING", 1, 0.2, 0.9, 0.9)])
-    try:
-        got = fn(failed_only.copy(), "val_loss", False)
-    except NotImplementedError:
-        raise
-    except ValueError:
-        pass
-    except Exception as error:
-        fail(f"best_run raised {type(error).__name__} ({error}) when no run had finished; expected a ValueError "
-             "that says so. Hint: check for an empty selection and `raise ValueError(...)`.")
-    else:
-        fail(f"best_run returned {describe(got)} when no run had finished; expected a ValueError. Hint: with "
-             "nothing to choose from, say so (`raise ValueError(...)`) instead of returning a crashed run.")
+    nothing = {
+        "no run finished": [("f1", "FAILED", 0, 0.3, 0.9, 0.9), ("f2", "RUNNING", 1, 0.2, 0.9, 0.9)],
+        "no finished run has the metric": [("f1", "FAILED", 0, 0.3, 0.9, 0.9), ("a2", "FINISHED", 1, np.nan, 0.9, 0.9)],
+    }
+    for case, rows in nothing.items():
+        try:
+            got = fn(runs_frame(rows), "val_loss", False)
+        except NotImplementedError:
+            raise
+        except ValueError:
+            continue
+        except Exception as error:
+            fail(f"best_run raised {type(error).__name__} ({error}) when {case}; expected a ValueError that says "
+                 "so. Hint: check for an empty selection and `raise ValueError(...)`.")
+        fail(f"best_run returned {describe(got)} when {case}; expected a ValueError. Hint: with nothing to choose "
+             "from, say so (`raise ValueError(...)`) instead of returning a run that has no value to compare.")
     passed("best_run", f"right on {len(BEST_RUN_CASES)} sweeps (direction, crashed runs, ties, missing values) "
-                       "and refuses to choose when no run finished")
+                       "and refuses to choose when no finished run has the metric")
 
 
 # --------------------------------------------------------------------------------------------
-# 12.2 why_not_reproduced
+# 12.3 why_not_reproduced
 # --------------------------------------------------------------------------------------------
 
 
@@ -217,7 +381,33 @@ def _why_skips_missing_metric(original, rerun, tolerance):
             if not (k.startswith("metric:") and k.removeprefix("metric:") not in rerun["metrics"])}
 
 
-def _record(**changes) -> dict:
+def _why_isclose(original, rerun, tolerance):
+    """np.isclose(a, b, atol=tolerance) keeps its default rtol=1e-5: a change of 3e-6 passes a 1e-9 tolerance."""
+    reasons = {k: v for k, v in _why_reference(original, rerun, tolerance).items() if not k.startswith("metric:")}
+    for name, value in original["metrics"].items():
+        if name not in rerun["metrics"] or not np.isclose(rerun["metrics"][name], value, atol=tolerance):
+            reasons[f"metric:{name}"] = "differs"
+    return reasons
+
+
+def _why_relative(original, rerun, tolerance):
+    """The tolerance is used as a relative one (difference / value): small metrics fail on tiny changes."""
+    reasons = {k: v for k, v in _why_reference(original, rerun, tolerance).items() if not k.startswith("metric:")}
+    for name, value in original["metrics"].items():
+        if name not in rerun["metrics"] or abs(rerun["metrics"][name] - value) / abs(value) > tolerance:
+            reasons[f"metric:{name}"] = "differs"
+    return reasons
+
+
+def _why_one_way_packages(original, rerun, tolerance):
+    """Only the original's packages are looked up in the re-run: a package added since passes."""
+    reasons = {k: v for k, v in _why_reference(original, rerun, tolerance).items() if k != "environment"}
+    if any(rerun["packages"].get(name) != version for name, version in original["packages"].items()):
+        reasons["environment"] = "packages differ"
+    return reasons
+
+
+def _record_of(**changes) -> dict:
     record = {"seed": 0, "data_sha256": "1b7a90c2" * 8, "source_sha256": "71c32608" * 8,
               "packages": {"numpy": "2.4.6", "scikit-learn": "1.9.1", "pandas": "3.1.1"},
               "metrics": {"val_loss": 0.3931, "val_accuracy": 0.8551}}
@@ -226,19 +416,27 @@ def _record(**changes) -> dict:
 
 WHY_CASES = {
     # what the case tests: (original, rerun, tolerance, the expected reasons)
-    "the same run": (_record(), _record(), 1e-9, set()),
-    "a difference within the tolerance": (_record(), _record(metrics={"val_loss": 0.3931 + 1e-12, "val_accuracy": 0.8551}),
+    "the same run": (_record_of(), _record_of(), 1e-9, set()),
+    "a difference within the tolerance": (_record_of(), _record_of(metrics={"val_loss": 0.3931 + 1e-12, "val_accuracy": 0.8551}),
                                           1e-9, set()),
-    "edited data": (_record(), _record(data_sha256="99e40253" * 8), 1e-9, {"data"}),
-    "a metric that dropped": (_record(), _record(metrics={"val_loss": 0.3702, "val_accuracy": 0.8551}), 1e-3,
+    "edited data": (_record_of(), _record_of(data_sha256="99e40253" * 8), 1e-9, {"data"}),
+    "a metric that dropped": (_record_of(), _record_of(metrics={"val_loss": 0.3702, "val_accuracy": 0.8551}), 1e-3,
                               {"metric:val_loss"}),
-    "an unseeded run": (_record(seed=None), _record(seed=None, metrics={"val_loss": 0.4105, "val_accuracy": 0.8551}),
+    "an unseeded run": (_record_of(seed=None), _record_of(seed=None, metrics={"val_loss": 0.4105, "val_accuracy": 0.8551}),
                         1e-3, {"seed", "metric:val_loss"}),
-    "a newer scikit-learn": (_record(), _record(packages={"numpy": "2.4.6", "scikit-learn": "1.10.0", "pandas": "3.1.1"}),
+    "a newer scikit-learn": (_record_of(), _record_of(packages={"numpy": "2.4.6", "scikit-learn": "1.10.0", "pandas": "3.1.1"}),
                              1e-9, {"environment"}),
-    "changed code and a lost metric": (_record(), _record(source_sha256="00ff" * 16, metrics={"val_loss": 0.3931}),
+    "changed code and a lost metric": (_record_of(), _record_of(source_sha256="00ff" * 16, metrics={"val_loss": 0.3931}),
                                        1e-9, {"source", "metric:val_accuracy"}),
-    "an unseeded run that agrees by luck": (_record(seed=None), _record(seed=None), 1e-9, {"seed"}),
+    "an unseeded run that agrees by luck": (_record_of(seed=None), _record_of(seed=None), 1e-9, {"seed"}),
+    "a change of 3e-6 at a tolerance of 1e-9": (_record_of(), _record_of(metrics={"val_loss": 0.3931 + 3e-6,
+                                                                                "val_accuracy": 0.8551}), 1e-9,
+                                                 {"metric:val_loss"}),
+    "a small metric within the tolerance": (_record_of(metrics={"val_loss": 0.05, "val_accuracy": 0.8551}),
+                                            _record_of(metrics={"val_loss": 0.0508, "val_accuracy": 0.8551}), 1e-3, set()),
+    "a package added since": (_record_of(), _record_of(packages={"numpy": "2.4.6", "scikit-learn": "1.9.1",
+                                                                 "pandas": "3.1.1", "scipy": "1.17.0"}),
+                              1e-9, {"environment"}),
 }
 
 WHY_HINTS = {
@@ -249,14 +447,19 @@ WHY_HINTS = {
     "an unseeded run that agrees by luck": "report 'seed' whenever the original seed is None, even if the metrics agree",
     "a newer scikit-learn": "compare each package's version, not only which packages are installed",
     "changed code and a lost metric": "a metric missing from the re-run is a reason too",
+    "a change of 3e-6 at a tolerance of 1e-9": "np.isclose and math.isclose add a relative tolerance of their own; "
+                                               "compare abs(re-run - original) with the tolerance yourself",
+    "a small metric within the tolerance": "the tolerance is absolute: compare the difference itself, not the "
+                                           "difference divided by the value",
+    "a package added since": "compare the two package lists both ways: a package installed since the run counts",
 }
 
 
 @register(reference=_why_reference, also_right=[_why_by_sets],
           mistakes=[_why_exact_metrics, _why_one_sided, _why_trusts_the_seed_field, _why_package_names_only,
-                    _why_skips_missing_metric])
+                    _why_skips_missing_metric, _why_isclose, _why_relative, _why_one_way_packages])
 def why_not_reproduced(fn) -> None:
-    """Exercise 12.2: every reason a re-run does not reproduce a run, as {reason: explanation}."""
+    """Exercise 12.3: every reason a re-run does not reproduce a run, as {reason: explanation}."""
     for case, (original, rerun, tolerance, expected) in WHY_CASES.items():
         got = call(fn, original, rerun, tolerance, label="why_not_reproduced(original, rerun, tolerance)")
         if not isinstance(got, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in got.items()):
@@ -271,92 +474,3 @@ def why_not_reproduced(fn) -> None:
                  f"expected {sorted(expected)} (missing {missing}, not expected {extra}). Hint: {hint}.")
     passed("why_not_reproduced", f"right reasons in {len(WHY_CASES)} cases: data, source, environment, seed, "
                                  "metrics within the tolerance")
-
-
-# --------------------------------------------------------------------------------------------
-# 12.3 pseudonymize
-# --------------------------------------------------------------------------------------------
-
-
-def _pseudonym_reference(email, key):
-    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()[:16]
-
-
-def _pseudonym_blake2(email, key):
-    return hashlib.blake2b(email.strip().casefold().encode(), key=key, digest_size=16).hexdigest()
-
-
-def _pseudonym_unkeyed(email, key):
-    """A plain SHA-256: anyone can hash a list of likely addresses and look the pseudonyms up."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-
-def _pseudonym_not_normalized(email, key):
-    """'Ana.Lopez@…' and 'ana.lopez@… ' are one person but get two pseudonyms."""
-    return hmac.new(key, email.encode(), hashlib.sha256).hexdigest()
-
-
-def _pseudonym_lower_only(email, key):
-    """Lower-cased but not trimmed: a trailing space makes a second pseudonym for the same person."""
-    return hmac.new(key, email.lower().encode(), hashlib.sha256).hexdigest()
-
-
-def _pseudonym_too_short(email, key):
-    """Four hex digits (65,536 values): different people collide on the same pseudonym."""
-    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()[:4]
-
-
-def _pseudonym_bytes(email, key):
-    """Returns the raw digest bytes, which do not fit in a CSV column or a JSON record."""
-    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).digest()
-
-
-def _pseudonym_masked(email, key):
-    """Masks the local part but keeps the domain and first letter: still readable, and not keyed."""
-    local, domain = email.strip().lower().split("@")
-    return local[0] + "***@" + domain
-
-
-def _people(count: int) -> list[str]:
-    rng = np.random.default_rng(12)
-    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
-    names = {"".join(rng.choice(letters, 6)) + "." + "".join(rng.choice(letters, 7)) for _ in range(count)}
-    return [f"{name}@palmer-station.example" for name in sorted(names)]
-
-
-@register(reference=_pseudonym_reference, also_right=[_pseudonym_blake2],
-          mistakes=[_pseudonym_unkeyed, _pseudonym_not_normalized, _pseudonym_lower_only, _pseudonym_too_short,
-                    _pseudonym_bytes, _pseudonym_masked])
-def pseudonymize(fn) -> None:
-    """Exercise 12.3: a keyed pseudonym for an e-mail address."""
-    key, other_key = b"course-key-0001", b"course-key-0002"
-    email = "ana.lopez@palmer-station.example"
-    label = "pseudonymize(email, key)"
-    got = call(fn, email, key, label=label)
-    if not isinstance(got, str):
-        fail(f"pseudonymize returned {describe(got)}; expected a str of hex digits, e.g. 16 or more. "
-             "Hint: `.hexdigest()` gives text; `.digest()` gives bytes.")
-    if len(got) < 16:
-        fail(f"pseudonymize returned {got!r}, {len(got)} characters; expected 16 or more hex digits. Hint: shorter "
-             "pseudonyms collide, and two observers would be counted as one.")
-    if "ana" in got.lower() or "palmer" in got.lower() or "@" in got:
-        fail(f"pseudonymize returned {got!r}, which still shows part of the address; expected a hash of it. Hint: "
-             "masking letters is not pseudonymizing: hash the whole address with the key.")
-    if call(fn, email, key, label=label) != got:
-        fail("pseudonymize gave two different pseudonyms for the same address and key; expected the same one. "
-             "Hint: use no random salt: the same person must always get the same pseudonym.")
-    for variant in ("Ana.Lopez@Palmer-Station.Example", " ana.lopez@palmer-station.example ", "ANA.LOPEZ@palmer-station.example\n"):
-        if call(fn, variant, key, label=label) != got:
-            fail(f"pseudonymize({variant!r}) differs from pseudonymize({email!r}); expected the same pseudonym for "
-                 "the same person. Hint: trim the spaces and lower-case the address before you hash it.")
-    unkeyed = {hashlib.sha256(text.encode()).hexdigest() for text in (email, email.upper())}
-    if any(digest.startswith(got.lower()) for digest in unkeyed) or call(fn, email, other_key, label=label) == got:
-        fail("pseudonymize gives the same pseudonym whatever the key; expected one that changes with the key. "
-             "Hint: a plain hash of an e-mail can be reversed by hashing a list of likely addresses; use the key "
-             "(hmac.new(key, ..., hashlib.sha256)).")
-    people = _people(2000)
-    pseudonyms = {call(fn, person, key, label=label) for person in people}
-    if len(pseudonyms) < len(people):
-        fail(f"pseudonymize gave {len(people)} different people only {len(pseudonyms)} pseudonyms; expected one "
-             "each. Hint: keep at least 16 hex digits so that people do not collide.")
-    passed("pseudonymize", f"keyed, the same for one person however typed, distinct for {len(people)} people")

@@ -126,8 +126,13 @@ def _port(args: argparse.Namespace) -> int | None:
 def _mlflow(args: argparse.Namespace) -> int:
     import time
 
+    import signal
+
     from mlcourse import tracking
 
+    # Ctrl-C and `kill` both stop it cleanly, even where the shell started us with SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     server = tracking.start_ui(_port(args))
     try:
         print(f"MLflow UI on the course store: {server.url}  (log: {server.log_path})")
