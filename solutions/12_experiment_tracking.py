@@ -52,7 +52,9 @@ def tracked_train(path, alpha, seed):
     import importlib.metadata
 
     notes = pd.read_csv(path).dropna(subset=FEATURES + ["species"])
-    fit_rows, held_rows = train_test_split(notes, test_size=0.25, random_state=seed)  # the split is random too
+    # one seed drives the split and the shuffling; the lesson's operation fixes the split instead, so that
+    # every run is scored on the same rows. Either is reproducible, as long as the record says which.
+    fit_rows, held_rows = train_test_split(notes, test_size=0.25, random_state=seed)
     model = make_pipeline(StandardScaler(), SGDClassifier(loss="log_loss", alpha=alpha, random_state=seed))
     model.fit(fit_rows[FEATURES], fit_rows["species"])
     with open(path, "rb") as handle:
@@ -75,7 +77,7 @@ check.tracked_train(tracked_train)
 # `metric` (e.g. `"val_loss"`, where lower is better: `higher_is_better=False`).
 # `runs` is what `mlflow.search_runs` returns for a whole experiment, newest run
 # first: every run, whatever its status, with `run_id`, `status`, `start_time`
-# and a `metrics.<name>` column per metric logged (the test accuracy too).
+# and a `metrics.<name>` column per metric logged.
 #
 # Decide which runs may be picked at all. When two runs tie, pick the one that
 # started first: the later one adds nothing. When no run can be picked, raise a
@@ -98,18 +100,18 @@ def best_run(runs, metric, higher_is_better):
 check.best_run(best_run)
 
 # %% [markdown]
-# **Exercise 12.3** — Write `why_not_reproduced(original, rerun, tolerance)`:
-# the reproduce check of the lesson, on two short records. Each record is a dict
+# **Exercise 12.3** — Write `why_not_reproduced(original, rerun, tolerance)`,
+# which says whether a re-run reproduces a run. Each record is a dict
 # with `seed` (an int, or `None` for an unseeded run), `data_sha256`,
 # `source_sha256`, `packages` (`{"numpy": "2.4.6", ...}`) and `metrics`
 # (`{"val_loss": 0.3931, ...}`).
 #
 # Return a dict from each reason the re-run does not reproduce the original to a
-# short explanation, `{}` when it does. The reasons are `"seed"` (the original
-# had no seed: it cannot be repeated), `"data"`, `"source"`, `"environment"`
-# (any package or version differs) and `"metric:<name>"` for each metric of the
-# original that is missing from the re-run or differs from it by more than
-# `tolerance`.
+# short explanation, `{}` when it does. The reasons are `"seed"`, `"data"`,
+# `"source"`, `"environment"` and `"metric:<name>"` (one per metric of the
+# original; `tolerance` is the largest difference a metric may show). Decide
+# when each one applies: can an unseeded run whose metrics agree be said to
+# reproduce? Does a package installed since the run count?
 
 # %%
 def why_not_reproduced(original, rerun, tolerance):

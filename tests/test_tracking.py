@@ -162,10 +162,10 @@ def test_a_tracked_run_lands_in_mlflow_with_params_metrics_record_and_a_skops_mo
     assert "skops" in next((state / "mlflow" / "artifacts").rglob("MLmodel")).read_text()
 
 
-def test_a_run_that_diverges_midway_ends_failed_with_the_metrics_it_reached(state):
+def test_a_run_that_becomes_unstable_midway_ends_failed_with_the_metrics_it_reached(state):
     import mlflow
 
-    with pytest.raises(FloatingPointError, match="diverged at epoch 5"):
+    with pytest.raises(FloatingPointError, match="unstable at epoch 5"):
         train.run(train.Params(1e-4, 4.0, seed=0), track=True, quiet=True)
     failed = mlflow.search_runs(filter_string="attributes.status = 'FAILED'")
     assert len(failed) == 1

@@ -72,6 +72,8 @@ class PeakMemory(threading.Thread):
         total = 0
         for child in psutil.Process().children(recursive=True):
             try:
+                if _forked_not_yet_started(child):  # it shares its parent's pages: counting them would double them
+                    continue
                 total += child.memory_info().rss
                 self.peak_bytes = max(self.peak_bytes, _high_water_mark(child.pid))
             except (psutil.Error, OSError):  # it ended between listing and reading
@@ -87,6 +89,12 @@ class PeakMemory(threading.Thread):
         self._stop_event.set()
         self.join()
         return self.peak_bytes
+
+
+def _forked_not_yet_started(process: psutil.Process) -> bool:
+    """True for a child caught between fork and exec (e.g. the kernel starting `git`): a copy of its parent."""
+    parent = process.parent()
+    return parent is not None and process.cmdline() == parent.cmdline()
 
 
 def _high_water_mark(pid: int) -> int:
