@@ -153,6 +153,17 @@ def test_code_that_could_defeat_an_in_kernel_check_is_flagged_for_review(code, f
     assert any(flag in found for found in review.flags(nb)), review.flags(nb)
 
 
+@pytest.mark.parametrize(("code", "flagged"), [
+    ("from importlib.metadata import version\nversion('numpy')", False),
+    ("import importlib.metadata as metadata\nmetadata.version('numpy')", False),
+    ("import importlib.metadata\nimportlib.reload(importlib)", True),  # binds importlib itself
+    ("from importlib import reload", True),
+])
+def test_reading_package_versions_is_not_flagged_but_reaching_importlib_is(code, flagged):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    assert bool(review.flags(nb)) == flagged, review.flags(nb)
+
+
 def test_honest_work_and_every_tampered_check_are_told_apart_in_the_flags(tampered):
     assert tampered["grades"]["victim"].flags == [] and tampered["grades"]["edited"].flags == []
     assert any("replaces check.accuracy" in f for f in tampered["grades"]["reassigned"].flags)

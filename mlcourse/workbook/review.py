@@ -41,12 +41,23 @@ def _imported_names(tree: ast.AST) -> set[str]:
     return names
 
 
+# Reading installed versions rewrites nothing, as long as `importlib` itself is not bound by the import.
+HARMLESS_MODULES = {"importlib.metadata"}
+
+
+def _risky_imports(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        return [] if module in HARMLESS_MODULES or module.split(".")[0] not in RISKY_MODULES else [module]
+    return [alias.name for alias in node.names if alias.name.split(".")[0] in RISKY_MODULES
+            and not (alias.name in HARMLESS_MODULES and alias.asname)]
+
+
 def _cell_flags(tree: ast.AST, imported: set[str]) -> list[str]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            found += [f"imports {m}" for m in modules if m.split(".")[0] in RISKY_MODULES]
+            found += [f"imports {m}" for m in _risky_imports(node)]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in RISKY_CALLS:
             found.append(f"calls {node.func.id}()")
         elif isinstance(node, ast.Attribute) and node.attr in RISKY_ATTRIBUTES:
