@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] not in [(3, 11), (3, 12)])' \
 	  || { echo "The course needs Python 3.11 (or 3.12); found: $$($(PYTHON) --version 2>&1). Set PYTHON=/path/to/python3.11"; exit 1; }
 	@$(BIN)/python -c 'import sys' 2>/dev/null || { echo "Creating $(VENV)/ ..."; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
-	@echo "Installing the course's packages into $(VENV)/ (about a minute, once) ..."
+	@echo "Installing the course's packages into $(VENV)/ (2 to 3 minutes, once) ..."
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	$(BIN)/mlcourse setup
 	@touch $(STAMP)
