@@ -49,10 +49,23 @@ def course_key() -> bytes:
     if os.environ.get(KEY_VARIABLE):
         return os.environ[KEY_VARIABLE].encode()
     if not KEY_FILE.exists():
-        KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
-        KEY_FILE.write_text(secrets.token_hex(32), encoding="utf-8")
-        KEY_FILE.chmod(0o600)
+        _create_key(KEY_FILE)
     return KEY_FILE.read_text(encoding="utf-8").strip().encode()
+
+
+def _create_key(path) -> None:
+    """Write a new random key readable by its owner only; if another process got there first, keep theirs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable by others
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_hex(32))
+    try:
+        os.link(draft, path)  # atomic: appears complete, and only if no key exists yet
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
 
 
 def pseudonym(value: str, key: bytes) -> str:

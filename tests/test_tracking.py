@@ -231,3 +231,10 @@ def test_make_mlflow_serves_the_course_store_answers_its_rest_api_and_stops_on_c
     _, alive = psutil.wait_procs(family, timeout=10)
     assert not alive, f"left running: {[p.cmdline() for p in alive]}"
     assert not list((state / "servers").glob("*.json"))
+
+
+def test_a_key_made_by_a_second_process_never_replaces_the_first(state):
+    first = privacy.course_key()
+    privacy._create_key(privacy.KEY_FILE)  # what a second process racing the first would do
+    assert privacy.course_key() == first
+    assert sorted(p.name for p in privacy.KEY_FILE.parent.iterdir() if "key" in p.name) == ["pseudonym.key"]
