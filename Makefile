@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.mlcourse-installed
 
-.PHONY: setup build lab test bench doctor mlflow clean distclean
+.PHONY: setup build lab test bench doctor mlflow serve clean distclean
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ test: build
 # MLflow's UI on the course's store, 127.0.0.1 and a free port (or PORT=5000); Ctrl-C stops it.
 mlflow: setup
 	$(BIN)/mlcourse mlflow $(if $(PORT),--port $(PORT))
+
+# The course's model server (lesson 13), 127.0.0.1 and a free port (or PORT=8000); Ctrl-C stops it.
+serve: setup
+	$(BIN)/mlcourse serve $(if $(PORT),--port $(PORT))
 
 bench: build
 	$(BIN)/mlcourse bench

@@ -225,7 +225,7 @@ def test_make_mlflow_serves_the_course_store_answers_its_rest_api_and_stops_on_c
             assert json.load(response)["experiment"]["name"] == tracking.EXPERIMENT
         process.send_signal(signal.SIGINT)
         assert process.wait(60) == 130
-        assert "stopped the MLflow server" in process.stderr.read()
+        assert "stopped the mlflow server" in process.stderr.read()
     finally:
         process.kill()
     _, alive = psutil.wait_procs(family, timeout=10)

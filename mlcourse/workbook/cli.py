@@ -1,4 +1,4 @@
-"""The ``mlcourse`` command: setup, build, grade, gradebook, doctor, bench, data, reproduce, mlflow, servers, clean.
+"""The ``mlcourse`` command: setup, build, grade, gradebook, doctor, bench, data, reproduce, mlflow, serve, servers, clean.
 
 Problems a user can fix (a wrong path, a corrupt notebook, a bad marker) are
 printed as one line on stderr with exit status 2; a traceback is only for
@@ -123,27 +123,40 @@ def _port(args: argparse.Namespace) -> int | None:
         raise CourseError(f"PORT must be a number, got {value!r}") from None
 
 
-def _mlflow(args: argparse.Namespace) -> int:
-    import time
-
+def _until_interrupted(start, what: str, hint: str) -> int:
+    """Start a server, print where it is, and keep it until Ctrl-C or `kill`; then stop it."""
     import signal
-
-    from mlcourse import tracking
+    import time
 
     # Ctrl-C and `kill` both stop it cleanly, even where the shell started us with SIGINT ignored
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    server = tracking.start_ui(_port(args))
+    server = start()
     try:
-        print(f"MLflow UI on the course store: {server.url}  (log: {server.log_path})")
-        print("Open it in your browser; press Ctrl-C here to stop it.", flush=True)
+        print(f"{what}: {server.url}  (log: {server.log_path})")
+        print(f"{hint}; press Ctrl-C here to stop it.", flush=True)
         while server.alive():
             time.sleep(0.5)
-        print(f"the MLflow server stopped by itself; see {server.log_path}", file=sys.stderr)
+        print(f"the server stopped by itself; see {server.log_path}", file=sys.stderr)
         return 1
     finally:
         server.stop()
-        print("stopped the MLflow server", file=sys.stderr)
+        print(f"stopped the {server.name} server", file=sys.stderr)
+
+
+def _mlflow(args: argparse.Namespace) -> int:
+    from mlcourse import tracking
+
+    return _until_interrupted(lambda: tracking.start_ui(_port(args)), "MLflow UI on the course store",
+                              "Open it in your browser")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mlcourse import serving
+
+    return _until_interrupted(lambda: serving.start(port=_port(args)), "the course's model server",
+                              "Try: curl -X POST URL/predict -H 'Content-Type: application/json' "
+                              "-d '{\"features\": [18.7, 181, 3750]}'")
 
 
 def _servers(args: argparse.Namespace) -> int:
@@ -215,6 +228,10 @@ def parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("mlflow", help="start MLflow's UI on the course's store (127.0.0.1), until Ctrl-C")
     sub.add_argument("--port", type=int, help="the port (default: $PORT, else a free one)")
     sub.set_defaults(run=_mlflow)
+
+    sub = commands.add_parser("serve", help="start the course's model server (127.0.0.1), until Ctrl-C")
+    sub.add_argument("--port", type=int, help="the port (default: $PORT, else a free one)")
+    sub.set_defaults(run=_serve)
 
     sub = commands.add_parser("servers", help="list the course servers still running (or stop them)")
     sub.add_argument("--stop", action="store_true", help="stop every course server still running")

@@ -1,0 +1,207 @@
+"""The course's model server: FastAPI on uvicorn, strict about what it accepts.
+
+``python -m mlcourse.serving --model FILE`` serves a scikit-learn model saved
+with skops (``make serve`` starts it through :mod:`mlcourse.servers`). The
+model is loaded once, at start-up. ``GET /health`` says it is ready;
+``POST /predict`` takes ``{"features": [bill depth mm, flipper length mm, body
+mass g]}`` and answers the species, its probability and the model's version.
+
+Every bad request gets a 4xx with a short message that never repeats the
+request back: a body over 1 MB is refused with 413 (read and discarded, so the
+client sees the answer instead of a reset connection), a body that is not JSON
+with 415, and anything the schema refuses with 422. The schema is strict:
+exactly three finite numbers, no text or booleans taken for numbers, no extra
+fields. FastAPI's defaults are looser: they take ``"13.68"`` and ``true`` as
+numbers, answer ``NaN`` with a 500, and echo the whole body in a 422.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
+
+from mlcourse.course import STATE_DIR
+from mlcourse.train import FEATURES
+
+MAX_BODY_BYTES = 1_000_000
+MODEL_FILE = STATE_DIR / "models" / "penguin-species.skops"
+
+
+class PredictRequest(BaseModel):
+    """Exactly the three measurements, as JSON numbers: no text, booleans, NaN, infinities or extra fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    features: Annotated[list[FiniteFloat], Field(min_length=len(FEATURES), max_length=len(FEATURES),
+                                                 description=", ".join(FEATURES))]
+
+
+class Prediction(BaseModel):
+    species: str
+    probability: float
+    model_version: str
+
+
+class Problem(BaseModel):
+    """Every error the server sends: a short reason, and for a 422 where the request broke the schema."""
+
+    detail: str
+    errors: list[dict] = []
+
+
+def load_model(path: Path):
+    """Load a skops file, refusing one that holds any type outside skops's trusted list.
+
+    A model file is code until proven otherwise; the trusted list is skops's
+    own here, never one read from the file.
+    """
+    import skops.io
+
+    untrusted = skops.io.get_untrusted_types(file=path)
+    if untrusted:
+        raise ValueError(f"{path} holds types the server does not trust: {untrusted}")
+    return skops.io.load(path)
+
+
+def create_app(model_path: Path, version: str = "local"):
+    """The FastAPI application serving the model in ``model_path``."""
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.model = load_model(model_path)  # once, not per request
+        yield
+
+    app = FastAPI(title="penguin-species", lifespan=lifespan,
+                  responses={413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}})
+
+    @app.exception_handler(RequestValidationError)
+    async def refuse(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": _location(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                  for e in error.errors()]  # without "input": the request is never sent back
+        return JSONResponse({"detail": "the request does not match the schema", "errors": errors}, status_code=422)
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "model_version": version}
+
+    @app.post("/predict", response_model=Prediction)
+    async def predict(request: PredictRequest) -> Prediction:
+        proba = app.state.model.predict_proba([request.features])[0]
+        best = int(proba.argmax())
+        return Prediction(species=str(app.state.model.classes_[best]), probability=float(proba[best]),
+                          model_version=version)
+
+    return BodyLimit(app, MAX_BODY_BYTES)
+
+
+SCHEMA_NAMES = {"body", "features"}
+
+
+def _location(loc) -> list:
+    """Where the request broke the schema, with any name the client made up replaced (it could be huge)."""
+    return [part if isinstance(part, int) or part in SCHEMA_NAMES else "(a field not in the schema)" for part in loc]
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a body over ``limit`` bytes with 413, and a non-JSON POST with 415.
+
+    The body is read (and what is over the limit discarded) before answering:
+    a server that answers 413 and closes before the client has sent everything
+    makes the client see a reset connection instead of the answer.
+    """
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        if not headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json":
+            await _drain(receive)
+            return await _answer(send, 415, "send JSON, with Content-Type: application/json")
+        body, size = [], 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk, more = message.get("body", b""), message.get("more_body", False)
+            size += len(chunk)
+            if size <= self.limit:
+                body.append(chunk)
+        if size > self.limit:
+            return await _answer(send, 413, f"the body is over {self.limit} bytes")
+        whole = b"".join(body)
+
+        async def replay():
+            return {"type": "http.request", "body": whole, "more_body": False}
+
+        return await self.app(scope, replay, send)
+
+
+async def _drain(receive) -> None:
+    more = True
+    while more:
+        message = await receive()
+        more = message["type"] == "http.request" and message.get("more_body", False)
+
+
+async def _answer(send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def ensure_model(path: Path = MODEL_FILE) -> Path:
+    """The model file to serve: the course's penguin classifier, trained (seed 0) the first time."""
+    if not path.exists():
+        import skops.io
+
+        from mlcourse import train
+
+        rows = train.split(train.load_table()[0])
+        model, _ = train.fit(train.Params(alpha=1e-4, learning_rate=0.03, seed=0), rows)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        skops.io.dump(model, path)
+    return path
+
+
+def command(port: int, model: Path | None = None, version: str = "local") -> list[str]:
+    """The argv that serves ``model`` on 127.0.0.1:``port`` (what :func:`start` runs)."""
+    return [sys.executable, "-m", "mlcourse.serving", "--model", str(model or ensure_model()), "--port", str(port),
+            "--version", version]
+
+
+def start(model: Path | None = None, version: str = "local", port: int | None = None):
+    """Start the model server through :mod:`mlcourse.servers` and return it once ``/health`` answers."""
+    from mlcourse import servers
+
+    model = model or ensure_model()
+    return servers.start("model", lambda free: command(free, model, version), port=port, timeout=60)
+
+
+def main(argv: list[str] | None = None) -> int:
+    command = argparse.ArgumentParser(prog="python -m mlcourse.serving", description=__doc__.split("\n\n")[0])
+    command.add_argument("--model", type=Path, default=None, help="a skops file (default: the course's model)")
+    command.add_argument("--port", type=int, required=True)
+    command.add_argument("--version", default="local", help="the model version the answers name")
+    args = command.parse_args(argv)
+    import uvicorn
+
+    app = create_app(args.model or ensure_model(), args.version)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, workers=1, log_level="warning", access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

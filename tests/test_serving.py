@@ -1,0 +1,106 @@
+"""The model server, for real: a subprocess on 127.0.0.1 that answers every bad request with a 4xx."""
+
+from __future__ import annotations
+
+import http.client
+import json
+
+import psutil
+import pytest
+
+from mlcourse import servers, serving
+
+GOOD = {"features": [18.7, 181, 3750]}
+JSON = {"Content-Type": "application/json"}
+TEN_MB = b'{"features": [' + b"1.0, " * 2_000_000 + b"1.0]}"
+
+BAD = {
+    # name: (body, headers)
+    "an empty body": (b"", JSON),
+    "no content type": (json.dumps(GOOD).encode(), {}),
+    "a form, not JSON": (b"features=1,2,3", {"Content-Type": "application/x-www-form-urlencoded"}),
+    "broken JSON": (b'{"features": [18.7, 181', JSON),
+    "a JSON list": (b"[18.7, 181, 3750]", JSON),
+    "a missing field": (b"{}", JSON),
+    "an extra field": (json.dumps({**GOOD, "debug": True}).encode(), JSON),
+    "two numbers": (b'{"features": [18.7, 181]}', JSON),
+    "four numbers": (b'{"features": [18.7, 181, 3750, 1]}', JSON),
+    "NaN": (b'{"features": [NaN, 181, 3750]}', JSON),
+    "Infinity": (b'{"features": [18.7, Infinity, 3750]}', JSON),
+    "-Infinity": (b'{"features": [18.7, -Infinity, 3750]}', JSON),
+    "1e999": (b'{"features": [18.7, 181, 1e999]}', JSON),
+    "a number as text": (b'{"features": ["13.68", 181, 3750]}', JSON),
+    "a boolean": (b'{"features": [true, 181, 3750]}', JSON),
+    "null": (b'{"features": null}', JSON),
+    "a nested list": (b'{"features": [[18.7], 181, 3750]}', JSON),
+    "a 10 MB body": (TEN_MB, JSON),
+    "a made-up field name of 100 kB": (json.dumps({**GOOD, "x" * 100_000: 1}).encode(), JSON),
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    state = tmp_path_factory.mktemp("serving")
+    model = serving.ensure_model(state / "model.skops")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(servers, "REGISTRY_DIR", state / "servers")
+        patch.setattr(servers, "LOG_DIR", state / "logs")
+        running = serving.start(model, "test-1")
+        family = [psutil.Process(running.pid), *psutil.Process(running.pid).children(recursive=True)]
+        try:
+            yield running
+        finally:
+            running.stop()
+    _, alive = psutil.wait_procs(family, timeout=10)
+    assert not alive, "the model server outlived its test"
+
+
+def post(server, body: bytes, headers: dict) -> tuple[int, bytes, str]:
+    connection = http.client.HTTPConnection(servers.HOST, server.port, timeout=30)
+    try:
+        connection.request("POST", "/predict", body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read(), response.getheader("Content-Type", "")
+    finally:
+        connection.close()
+
+
+def test_a_good_request_gets_the_species_its_probability_and_the_model_version(server):
+    status, body, kind = post(server, json.dumps(GOOD).encode(), JSON)
+    answer = json.loads(body)
+    assert status == 200 and kind == "application/json"
+    assert answer["species"] in {"Adelie", "Chinstrap", "Gentoo"} and 1 / 3 <= answer["probability"] <= 1
+    assert answer["model_version"] == "test-1"
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_every_bad_request_gets_a_short_4xx_that_does_not_echo_it(server, name):
+    body, headers = BAD[name]
+    status, answer, kind = post(server, body, headers)
+    assert 400 <= status < 500, (status, answer[:200])
+    assert kind == "application/json" and len(answer) < 400, answer[:400]
+    for fragment in (b"13.68", b"NaN", b"1e999", b"debug", b"1.0, 1.0", b"xxxx"):
+        assert fragment not in answer or fragment not in body, f"the answer repeats the request: {answer[:200]}"
+    assert status == {"a 10 MB body": 413, "no content type": 415, "a form, not JSON": 415}.get(name, 422)
+
+
+def test_the_server_still_answers_after_every_bad_request_and_its_errors_are_in_its_schema(server):
+    for body, headers in BAD.values():
+        post(server, body, headers)
+    connection = http.client.HTTPConnection(servers.HOST, server.port, timeout=10)
+    connection.request("GET", "/health")
+    assert json.loads(connection.getresponse().read()) == {"status": "ok", "model_version": "test-1"}
+    connection.request("GET", "/openapi.json")
+    declared = json.loads(connection.getresponse().read())["paths"]["/predict"]["post"]["responses"]
+    connection.close()
+    assert {"200", "413", "415", "422"} <= set(declared)
+
+
+def test_a_model_file_with_types_outside_the_trusted_list_is_refused(tmp_path):
+    import skops.io
+    from sklearn.preprocessing import FunctionTransformer
+
+    path = tmp_path / "odd.skops"
+    skops.io.dump(FunctionTransformer(func=print), path)
+    with pytest.raises(ValueError, match="does not trust"):
+        serving.load_model(path)
