@@ -35,9 +35,11 @@ lab: build
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 # One worker per core (pytest-xdist), each notebook kept whole on one worker; one BLAS/OpenMP
-# thread per worker, so two workers never fight over the same two cores.
+# thread per worker, so two workers never fight over the same two cores. The solution notebooks
+# are not given to nbval: tests/test_grade_lessons.py already runs each one, as a learner's
+# submission in the grader's sandbox, and fails on any cell error or any check short of full marks.
 test: build
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests lessons solutions
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests lessons
 
 # MLflow's UI on the course's store, 127.0.0.1 and a free port (or PORT=5000); Ctrl-C stops it.
 mlflow: setup
