@@ -49,7 +49,8 @@ def assert_whole(outputs, good: dict[str, int], expect_all: bool) -> None:
     for name in names:
         scored = pd.read_csv(outputs / name)
         assert len(scored) == good[name] and scored["species"].notna().all(), name
-    assert not list(outputs.rglob(".*.part")), "a half-written file was left behind"
+    if expect_all:  # a crash may leave a draft (never under an output's name); the next run removes it
+        assert not list(outputs.rglob(".*.part")), "a half-written draft was left behind"
 
 
 def test_the_job_scores_every_file_and_sends_each_bad_row_to_the_rejects_with_its_reason(tmp_path, model):
