@@ -104,3 +104,20 @@ def test_a_model_file_with_types_outside_the_trusted_list_is_refused(tmp_path):
     skops.io.dump(FunctionTransformer(func=print), path)
     with pytest.raises(ValueError, match="does not trust"):
         serving.load_model(path)
+
+
+def test_the_load_test_is_bounded_by_count_and_time_and_counts_errors(server):
+    from mlcourse import loadtest
+
+    counted = loadtest.run(server.url + "/predict", GOOD, concurrency=4, seconds=30, max_requests=40)
+    assert counted.requests == 40 and counted.errors == 0 and counted.seconds < 30
+    assert 0 < counted.p50_ms <= counted.p99_ms
+    timed = loadtest.run(server.url + "/predict", {"features": [1.0]}, concurrency=2, seconds=0.5)
+    assert timed.seconds < 5 and timed.requests > 0 and timed.errors == timed.requests  # every one a 422
+
+
+def test_the_latency_summary_is_the_median_and_the_99th_percentile_in_milliseconds():
+    from mlcourse import loadtest
+
+    assert loadtest.latency_summary([0.001] * 99 + [0.1]) == pytest.approx((1.0, 1.99))
+    assert all(v != v for v in loadtest.latency_summary([]))  # NaN, not a crash

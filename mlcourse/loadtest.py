@@ -1,0 +1,89 @@
+"""A small, bounded load test: N concurrent clients post to a URL for a fixed time or count.
+
+It measures what a team asks of a model server: requests per second, the
+median (p50) and the 99th-percentile (p99) latency, and how many requests
+failed. It always stops: after ``seconds`` or ``max_requests``, whichever comes
+first, and it only talks to the address it is given (the course uses
+127.0.0.1).
+
+In practice a team uses a load tool: k6, Locust, wrk or vegeta, which also
+ramp traffic up, spread it over machines and plot it. This client is
+``httpx`` with asyncio, so the numbers can be computed in a notebook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Result:
+    concurrency: int
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def row(self) -> dict:
+        return {"concurrency": self.concurrency, "requests": self.requests, "requests/s": round(self.per_second),
+                "p50 ms": round(self.p50_ms, 2), "p99 ms": round(self.p99_ms, 2), "errors": self.errors}
+
+
+def latency_summary(timings_s: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds of timings in seconds (NaN for none)."""
+    if not timings_s:
+        return float("nan"), float("nan")
+    p50, p99 = np.percentile(np.asarray(timings_s) * 1000, [50, 99])
+    return float(p50), float(p99)
+
+
+async def _client(client, url: str, body: dict, stop_at: float, budget: list[int], timings: list[float],
+                  errors: list[int]) -> None:
+    while time.perf_counter() < stop_at and budget[0] > 0:
+        budget[0] -= 1
+        started = time.perf_counter()
+        try:
+            response = await client.post(url, json=body)
+            failed = response.status_code >= 400
+        except Exception:  # a refused or reset connection is an error to count, not a crash
+            failed = True
+        timings.append(time.perf_counter() - started)
+        errors[0] += failed
+
+
+async def _load(url: str, body: dict, concurrency: int, seconds: float, max_requests: int) -> Result:
+    import httpx
+
+    timings: list[float] = []
+    errors, budget = [0], [max_requests]
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=10.0, trust_env=False) as client:
+        await client.post(url, json=body)  # one warm-up request, not counted
+        started = time.perf_counter()
+        stop_at = started + seconds
+        await asyncio.gather(*(_client(client, url, body, stop_at, budget, timings, errors) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    p50, p99 = latency_summary(timings)
+    return Result(concurrency, len(timings), errors[0], elapsed, p50, p99)
+
+
+def run(url: str, body: dict, concurrency: int = 1, seconds: float = 3.0, max_requests: int = 10_000) -> Result:
+    """Post ``body`` to ``url`` from ``concurrency`` clients for ``seconds`` (at most ``max_requests`` in all)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_load(url, body, concurrency, seconds, max_requests))
+    # inside a running loop (a notebook): run in a thread with a loop of its own
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _load(url, body, concurrency, seconds, max_requests)).result()
