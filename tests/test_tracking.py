@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -214,6 +215,7 @@ def test_make_mlflow_serves_the_course_store_answers_its_rest_api_and_stops_on_c
                                stderr=subprocess.PIPE, text=True, cwd=ROOT,
                                env={**os.environ, "MLCOURSE_STATE_DIR": str(state), "PORT": "0"},
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # as under xdist
+    family: list[psutil.Process] = []
     try:
         first = process.stdout.readline()
         assert first.startswith("MLflow UI on the course store: http://127.0.0.1:"), first + process.stderr.read()
@@ -228,6 +230,9 @@ def test_make_mlflow_serves_the_course_store_answers_its_rest_api_and_stops_on_c
         assert "stopped the mlflow server" in process.stderr.read()
     finally:
         process.kill()
+        for member in family:  # even when the test failed: never leave a server behind
+            with contextlib.suppress(psutil.NoSuchProcess):
+                member.kill()
     _, alive = psutil.wait_procs(family, timeout=10)
     assert not alive, f"left running: {[p.cmdline() for p in alive]}"
     assert not list((state / "servers").glob("*.json"))
