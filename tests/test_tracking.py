@@ -228,14 +228,14 @@ def test_make_mlflow_serves_the_course_store_answers_its_rest_api_and_stops_on_c
         process.send_signal(signal.SIGINT)
         assert process.wait(60) == 130
         assert "stopped the mlflow server" in process.stderr.read()
+        _, alive = psutil.wait_procs(family, timeout=10)
+        assert not alive, f"left running: {[p.cmdline() for p in alive]}"
+        assert not list((state / "servers").glob("*.json"))
     finally:
         process.kill()
-        for member in family:  # even when the test failed: never leave a server behind
+        for member in family:  # only when the test has already failed: never leave a server behind
             with contextlib.suppress(psutil.NoSuchProcess):
                 member.kill()
-    _, alive = psutil.wait_procs(family, timeout=10)
-    assert not alive, f"left running: {[p.cmdline() for p in alive]}"
-    assert not list((state / "servers").glob("*.json"))
 
 
 def test_a_key_made_by_a_second_process_never_replaces_the_first(state):
