@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlcourse.course import ROOT, STATE_DIR
+from mlcourse.data import sha256
 from mlcourse.errors import CourseError
 
 QUIET_MLFLOW = {
@@ -144,17 +145,8 @@ def source_snapshot(files: list[str]) -> dict:
     return {
         "commit": _git("rev-parse", "HEAD"),
         "dirty": None if status is None else bool(status),
-        "files": {name: file_sha256(ROOT / name) for name in files},
+        "files": {name: sha256(ROOT / name) for name in files},
     }
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks (a data file can be larger than memory)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def data_reference(path: Path) -> str:

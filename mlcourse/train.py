@@ -165,7 +165,7 @@ def new_record(params: Params, data_path: Path, run_id: str, packages: dict[str,
         "id": run_id, "operation": "mlcourse.train", "command": _command(params, data_path),
         "params": asdict(params), "started": _now(), "ended": None, "status": "RUNNING", "error": None,
         "source": tracking.source_snapshot(SOURCE_FILES),
-        "data": {"path": tracking.data_reference(data_path), "sha256": tracking.file_sha256(data_path)},
+        "data": {"path": tracking.data_reference(data_path), "sha256": data.sha256(data_path)},
         "environment": tracking.environment(packages),
         "metrics": {}, "history": "metrics.csv",
         "files": [],  # filled in as the run ends: what it really wrote
@@ -226,13 +226,13 @@ def run(params: Params, data_path: Path = DATA_FILE, runs_dir: Path | None = Non
     finally:
         record["ended"] = _now()
         record["metrics"] = {k: v for k, v in history[-1].items() if k != "step"} if history else {}
+        if record["status"] == "FINISHED":
+            say(f"run {run_id} FINISHED: " + ", ".join(f"{k} {v:.4f}" for k, v in record["metrics"].items()))
         _write_files(folder, record, history, packages, lines)
         if mlflow:
             _log_history(mlflow, history)
             mlflow.log_artifacts(str(folder), artifact_path="record")
             mlflow.end_run(status=record["status"])
-    say(f"run {run_id} {record['status']}: " + ", ".join(f"{k} {v:.4f}" for k, v in record["metrics"].items()))
-    (folder / "output.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return record
 
 

@@ -112,10 +112,6 @@ def _comparable(record: dict) -> tuple:
     return tuple(repr(record.get(key)) for key in ("params", "data_sha256", "packages", "metrics"))
 
 
-def _problem_free(record) -> bool:
-    return _shape_problem(record) is None
-
-
 def _shape_problem(got) -> str | None:
     """What is wrong with the record's layout, or None."""
     if not isinstance(got, dict):
@@ -148,12 +144,12 @@ def tracked_train(fn) -> None:
             fail(f"the record's params are {first['params']!r}; expected alpha 0.001 and seed 7. Hint: record every "
                  "argument that changes the result, the seed included, or nobody can start the run again.")
         again = call(fn, path, 1e-3, 7, label=label)
-        if _problem_free(again) and _comparable(again) != _comparable(first):
+        if problem := _shape_problem(again):
+            fail(f"the second call {problem}; expected the same record as the first.")
+        if _comparable(again) != _comparable(first):
             fail(f"two calls with the same data, alpha and seed gave val_accuracy {first['metrics']['val_accuracy']} "
                  f"and {again['metrics']['val_accuracy']}; expected the same record twice. Hint: pass the seed to "
                  "everything random: the split (train_test_split's random_state) and the model's shuffling.")
-        if not _problem_free(again):
-            fail(f"the second call {_shape_problem(again)}; expected the same record as the first.")
         scores = {call(fn, path, 1e-3, seed, label=label)["metrics"]["val_accuracy"] for seed in range(5)}
         if len(scores) == 1:
             fail(f"seeds 0 to 4 all gave val_accuracy {scores.pop()}; expected the seed to change the split and the "
@@ -370,9 +366,14 @@ def _why_by_sets(original, rerun, tolerance):
     return {key: f"{key} does not match" for key, ok in same.items() if not ok}
 
 
+def _reasons_but_metrics(original, rerun, tolerance) -> dict:
+    """The reference's reasons without the metric ones: the mistakes below differ only in how they compare metrics."""
+    return {k: v for k, v in _why_reference(original, rerun, tolerance).items() if not k.startswith("metric:")}
+
+
 def _why_exact_metrics(original, rerun, tolerance):
     """Metrics compared with ==: the tolerance is ignored, so a 1e-12 difference fails the run."""
-    reasons = {k: v for k, v in _why_reference(original, rerun, tolerance).items() if not k.startswith("metric:")}
+    reasons = _reasons_but_metrics(original, rerun, tolerance)
     for name, value in original["metrics"].items():
         if rerun["metrics"].get(name) != value:
             reasons[f"metric:{name}"] = "differs"
@@ -381,7 +382,7 @@ def _why_exact_metrics(original, rerun, tolerance):
 
 def _why_one_sided(original, rerun, tolerance):
     """Only a metric that grew is reported (rerun - original > tolerance): a drop passes."""
-    reasons = {k: v for k, v in _why_reference(original, rerun, tolerance).items() if not k.startswith("metric:")}
+    reasons = _reasons_but_metrics(original, rerun, tolerance)
     for name, value in original["metrics"].items():
         if name not in rerun["metrics"] or rerun["metrics"][name] - value > tolerance:
             reasons[f"metric:{name}"] = "differs"
@@ -409,7 +410,7 @@ def _why_skips_missing_metric(original, rerun, tolerance):
 
 def _why_isclose(original, rerun, tolerance):
     """np.isclose(a, b, atol=tolerance) keeps its default rtol=1e-5: a change of 3e-6 passes a 1e-9 tolerance."""
-    reasons = {k: v for k, v in _why_reference(original, rerun, tolerance).items() if not k.startswith("metric:")}
+    reasons = _reasons_but_metrics(original, rerun, tolerance)
     for name, value in original["metrics"].items():
         if name not in rerun["metrics"] or not np.isclose(rerun["metrics"][name], value, atol=tolerance):
             reasons[f"metric:{name}"] = "differs"
@@ -418,7 +419,7 @@ def _why_isclose(original, rerun, tolerance):
 
 def _why_relative(original, rerun, tolerance):
     """The tolerance is used as a relative one (difference / value): small metrics fail on tiny changes."""
-    reasons = {k: v for k, v in _why_reference(original, rerun, tolerance).items() if not k.startswith("metric:")}
+    reasons = _reasons_but_metrics(original, rerun, tolerance)
     for name, value in original["metrics"].items():
         if name not in rerun["metrics"] or abs(rerun["metrics"][name] - value) / abs(value) > tolerance:
             reasons[f"metric:{name}"] = "differs"
