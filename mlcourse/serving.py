@@ -13,23 +13,32 @@ with 415, and anything the schema refuses with 422. The schema is strict:
 exactly three finite numbers, no text or booleans taken for numbers, no extra
 fields. FastAPI's defaults are looser: they take ``"13.68"`` and ``true`` as
 numbers, answer ``NaN`` with a 500, and echo the whole body in a 422.
+
+``--handler`` chooses how ``/predict`` calls the model, for lesson 13 to
+measure: ``async`` (the default) calls it on the event loop, which is right for
+a model call of well under a millisecond; ``sync`` is a plain ``def`` that
+FastAPI runs in a thread pool; ``batched`` queues requests that arrive together
+and scores them in one model call (micro-batching, see :class:`MicroBatcher`).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
 
 from mlcourse.course import STATE_DIR
 from mlcourse.train import FEATURES
 
 MAX_BODY_BYTES = 1_000_000
+HANDLERS = ("async", "sync", "batched")
 MODEL_FILE = STATE_DIR / "models" / "penguin-species.skops"
 
 
@@ -68,16 +77,62 @@ def load_model(path: Path):
     return skops.io.load(path)
 
 
-def create_app(model_path: Path, version: str = "local"):
-    """The FastAPI application serving the model in ``model_path``."""
+class MicroBatcher:
+    """Score requests that arrive together in one model call.
+
+    The first request to arrive waits at most ``max_wait_s``; every request
+    queued by then (up to ``max_batch``) joins it in one ``predict_proba`` call.
+    This buys throughput when one call on many rows costs much less than many
+    calls on one row each, and costs up to ``max_wait_s`` of latency per request.
+    Serving systems do it for you: TF Serving's and Triton's dynamic batching,
+    Ray Serve's ``@serve.batch``.
+    """
+
+    def __init__(self, predict_proba, max_batch: int = 32, max_wait_s: float = 0.002):
+        self.predict_proba, self.max_batch, self.max_wait_s = predict_proba, max_batch, max_wait_s
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.calls = 0  # model calls made, to compare with requests answered
+
+    async def __call__(self, features: list[float]) -> np.ndarray:
+        answer = asyncio.get_running_loop().create_future()
+        await self.queue.put((features, answer))
+        return await answer
+
+    async def run(self) -> None:
+        """Serve the queue until cancelled (the app's lifespan starts and cancels it)."""
+        while True:
+            batch = [await self.queue.get()]
+            await asyncio.sleep(self.max_wait_s)  # let the requests that arrive together queue up
+            while len(batch) < self.max_batch and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            try:
+                probabilities = self.predict_proba(np.array([features for features, _ in batch]))
+                self.calls += 1
+            except Exception as error:  # every waiting request gets the error, the loop goes on
+                for _, answer in batch:
+                    answer.set_exception(error)
+                continue
+            for (_, answer), row in zip(batch, probabilities):
+                answer.set_result(row)
+
+
+def create_app(model_path: Path, version: str = "local", handler: str = "async"):
+    """The FastAPI application serving the model in ``model_path``; ``handler`` is one of :data:`HANDLERS`."""
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
 
+    if handler not in HANDLERS:
+        raise ValueError(f"handler must be one of {HANDLERS}, not {handler!r}")
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.model = load_model(model_path)  # once, not per request
+        app.state.batcher = MicroBatcher(app.state.model.predict_proba)
+        worker = asyncio.create_task(app.state.batcher.run()) if handler == "batched" else None
         yield
+        if worker:
+            worker.cancel()
 
     app = FastAPI(title="penguin-species", lifespan=lifespan,
                   responses={413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}})
@@ -90,14 +145,25 @@ def create_app(model_path: Path, version: str = "local"):
 
     @app.get("/health")
     async def health() -> dict:
-        return {"status": "ok", "model_version": version}
+        return {"status": "ok", "model_version": version, "handler": handler}
 
-    @app.post("/predict", response_model=Prediction)
-    async def predict(request: PredictRequest) -> Prediction:
-        proba = app.state.model.predict_proba([request.features])[0]
+    def answer(proba: np.ndarray) -> Prediction:
         best = int(proba.argmax())
         return Prediction(species=str(app.state.model.classes_[best]), probability=float(proba[best]),
                           model_version=version)
+
+    if handler == "sync":
+        @app.post("/predict", response_model=Prediction)
+        def predict_in_a_thread(request: PredictRequest) -> Prediction:
+            return answer(app.state.model.predict_proba([request.features])[0])
+    elif handler == "batched":
+        @app.post("/predict", response_model=Prediction)
+        async def predict_batched(request: PredictRequest) -> Prediction:
+            return answer(await app.state.batcher(request.features))
+    else:
+        @app.post("/predict", response_model=Prediction)
+        async def predict(request: PredictRequest) -> Prediction:
+            return answer(app.state.model.predict_proba([request.features])[0])
 
     return BodyLimit(app, MAX_BODY_BYTES)
 
@@ -176,18 +242,19 @@ def ensure_model(path: Path = MODEL_FILE) -> Path:
     return path
 
 
-def command(port: int, model: Path | None = None, version: str = "local") -> list[str]:
+def command(port: int, model: Path | None = None, version: str = "local", handler: str = "async") -> list[str]:
     """The argv that serves ``model`` on 127.0.0.1:``port`` (what :func:`start` runs)."""
     return [sys.executable, "-m", "mlcourse.serving", "--model", str(model or ensure_model()), "--port", str(port),
-            "--version", version]
+            "--version", version, "--handler", handler]
 
 
-def start(model: Path | None = None, version: str = "local", port: int | None = None):
+def start(model: Path | None = None, version: str = "local", port: int | None = None, handler: str = "async"):
     """Start the model server through :mod:`mlcourse.servers` and return it once ``/health`` answers."""
     from mlcourse import servers
 
     model = model or ensure_model()
-    return servers.start("model", lambda free: command(free, model, version), port=port, timeout=60)
+    return servers.start(f"model-{handler}", lambda free: command(free, model, version, handler), port=port,
+                         timeout=60)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,10 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument("--model", type=Path, default=None, help="a skops file (default: the course's model)")
     command.add_argument("--port", type=int, required=True)
     command.add_argument("--version", default="local", help="the model version the answers name")
+    command.add_argument("--handler", choices=HANDLERS, default="async", help="how /predict calls the model")
     args = command.parse_args(argv)
     import uvicorn
 
-    app = create_app(args.model or ensure_model(), args.version)
+    app = create_app(args.model or ensure_model(), args.version, args.handler)
     uvicorn.run(app, host="127.0.0.1", port=args.port, workers=1, log_level="warning", access_log=False)
     return 0
 

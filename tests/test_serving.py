@@ -38,14 +38,16 @@ BAD = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=serving.HANDLERS)
+def server(request, tmp_path_factory):
+    """The real server, once per way of calling the model: each must refuse the same requests."""
     state = tmp_path_factory.mktemp("serving")
     model = serving.ensure_model(state / "model.skops")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(servers, "REGISTRY_DIR", state / "servers")
         patch.setattr(servers, "LOG_DIR", state / "logs")
-        running = serving.start(model, "test-1")
+        running = serving.start(model, "test-1", handler=request.param)
+        running.handler = request.param
         family = [psutil.Process(running.pid), *psutil.Process(running.pid).children(recursive=True)]
         try:
             yield running
@@ -89,11 +91,48 @@ def test_the_server_still_answers_after_every_bad_request_and_its_errors_are_in_
         post(server, body, headers)
     connection = http.client.HTTPConnection(servers.HOST, server.port, timeout=10)
     connection.request("GET", "/health")
-    assert json.loads(connection.getresponse().read()) == {"status": "ok", "model_version": "test-1"}
+    health = json.loads(connection.getresponse().read())
+    assert health == {"status": "ok", "model_version": "test-1", "handler": server.handler}
     connection.request("GET", "/openapi.json")
     declared = json.loads(connection.getresponse().read())["paths"]["/predict"]["post"]["responses"]
     connection.close()
     assert {"200", "413", "415", "422"} <= set(declared)
+
+
+def test_every_handler_gives_the_same_answers_as_the_model_itself(server):
+    model = serving.load_model(serving.ensure_model())
+    rows = [[18.7, 181, 3750], [14.5, 215, 5000], [19.5, 195, 3650]]
+    for row, proba in zip(rows, model.predict_proba(rows)):
+        answer = json.loads(post(server, json.dumps({"features": row}).encode(), JSON)[1])
+        assert answer["species"] == model.classes_[proba.argmax()] and answer["probability"] == pytest.approx(proba.max())
+
+
+def test_the_micro_batcher_scores_requests_that_arrive_together_in_one_call_and_passes_errors_on():
+    import asyncio
+
+    import numpy as np
+
+    calls = []
+
+    def predict_proba(rows):
+        calls.append(len(rows))
+        if (rows < 0).any():
+            raise ValueError("negative")
+        return np.column_stack([rows[:, 0], -rows[:, 0]])
+
+    async def scenario():
+        batcher = serving.MicroBatcher(predict_proba, max_batch=8, max_wait_s=0.01)
+        worker = asyncio.create_task(batcher.run())
+        answers = await asyncio.gather(*(batcher([float(i)]) for i in range(12)))
+        failed = await asyncio.gather(batcher([-1.0]), return_exceptions=True)
+        after = await batcher([5.0])
+        worker.cancel()
+        return answers, failed, after
+
+    answers, failed, after = asyncio.run(scenario())
+    assert [a[0] for a in answers] == list(range(12))  # each request gets its own row back
+    assert calls[:2] == [8, 4]  # 12 requests that arrived together: two calls, bounded by max_batch
+    assert isinstance(failed[0], ValueError) and after[0] == 5.0  # an error reaches its request, the loop goes on
 
 
 def test_a_model_file_with_types_outside_the_trusted_list_is_refused(tmp_path):
