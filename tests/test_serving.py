@@ -160,3 +160,27 @@ def test_the_latency_summary_is_the_median_and_the_99th_percentile_in_millisecon
 
     assert loadtest.latency_summary([0.001] * 99 + [0.1]) == pytest.approx((1.0, 1.99))
     assert all(v != v for v in loadtest.latency_summary([]))  # NaN, not a crash
+
+
+def test_a_server_started_in_a_notebook_stops_when_a_later_cell_fails_and_the_kernel_ends(tmp_path):
+    """Lesson 13 starts its server in one cell and stops it at the end: a failure in between must not leave it."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    from conftest import write_notebook
+
+    state = tmp_path / "state"
+    notebook = write_notebook(
+        tmp_path / "fails.ipynb",
+        ("code", f"import os; os.environ['MLCOURSE_STATE_DIR'] = {str(state)!r}\n"
+                 "from mlcourse import serving\nserver = serving.start()\nprint(server.pid)"),
+        ("code", "raise RuntimeError('a cell fails before the one that stops the server')"),
+        ("code", "server.stop()"))
+    nb = nbformat.read(notebook, as_version=4)
+    with pytest.raises(CellExecutionError, match="a cell fails"):
+        NotebookClient(nb, timeout=120, kernel_name="mlcourse").execute()
+    pid = int(nb.cells[0].outputs[0]["text"].strip())
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, \
+        "the model server outlived the notebook's kernel"
+    assert not list((state / "servers").glob("*.json")), "the server's registry file was left behind"

@@ -30,6 +30,7 @@ MODULES = {
     "make_objective": "tuning", "search_space": "tuning", "compare_samplers": "tuning",
     "freeze": "transfer", "load_pretrained": "transfer",
     "tracked_train": "tracking", "best_run": "tracking", "why_not_reproduced": "tracking",
+    "make_app": "deployment", "score_folder": "deployment", "load_summary": "deployment",
 }
 
 __all__ = ["MODULES", "registry", *sorted(MODULES)]
