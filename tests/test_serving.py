@@ -184,3 +184,40 @@ def test_a_server_started_in_a_notebook_stops_when_a_later_cell_fails_and_the_ke
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, \
         "the model server outlived the notebook's kernel"
     assert not list((state / "servers").glob("*.json")), "the server's registry file was left behind"
+
+
+def test_make_serve_answers_on_the_port_asked_for_and_stops_on_ctrl_c(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import types
+
+    from mlcourse.course import ROOT
+
+    port = servers.free_port()
+    process = subprocess.Popen([sys.executable, "-m", "mlcourse", "serve"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               env={**os.environ, "MLCOURSE_STATE_DIR": str(tmp_path), "PORT": str(port)},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # as under xdist
+    family: list[psutil.Process] = []
+    try:
+        first = process.stdout.readline()
+        assert first.startswith(f"the course's model server: http://127.0.0.1:{port} "), first + process.stderr.read()
+        assert f"curl -X POST http://127.0.0.1:{port}/predict" in process.stdout.readline()
+        family = psutil.Process(process.pid).children(recursive=True)
+        status, answer, _ = post(types.SimpleNamespace(port=port), json.dumps(GOOD).encode(), JSON)
+        assert status == 200 and json.loads(answer)["species"] == "Adelie"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(60) == 130
+        assert "stopped the model-async server" in process.stderr.read()
+        _, alive = psutil.wait_procs(family, timeout=10)
+        assert not alive and not servers.port_in_use(port), f"left running: {[p.cmdline() for p in alive]}"
+        assert not list((tmp_path / "servers").glob("*.json"))
+    finally:
+        process.kill()
+        for member in family:  # only when the test has already failed: never leave a server behind
+            try:
+                member.kill()
+            except psutil.NoSuchProcess:
+                pass

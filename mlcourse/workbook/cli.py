@@ -134,7 +134,7 @@ def _until_interrupted(start, what: str, hint: str) -> int:
     server = start()
     try:
         print(f"{what}: {server.url}  (log: {server.log_path})")
-        print(f"{hint}; press Ctrl-C here to stop it.", flush=True)
+        print(f"{hint.format(url=server.url)}; press Ctrl-C here to stop it.", flush=True)
         while server.alive():
             time.sleep(0.5)
         print(f"the server stopped by itself; see {server.log_path}", file=sys.stderr)
@@ -155,8 +155,8 @@ def _serve(args: argparse.Namespace) -> int:
     from mlcourse import serving
 
     return _until_interrupted(lambda: serving.start(port=_port(args)), "the course's model server",
-                              "Try: curl -X POST URL/predict -H 'Content-Type: application/json' "
-                              "-d '{\"features\": [18.7, 181, 3750]}'")
+                              "Try: curl -X POST {url}/predict -H 'Content-Type: application/json' "
+                              "-d '{{\"features\": [18.7, 181, 3750]}}' (or open {url}/docs)")
 
 
 def _servers(args: argparse.Namespace) -> int:
