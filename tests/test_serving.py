@@ -99,6 +99,21 @@ def test_the_server_still_answers_after_every_bad_request_and_its_errors_are_in_
     assert {"200", "413", "415", "422"} <= set(declared)
 
 
+def test_every_answer_good_or_bad_matches_the_schema_the_server_publishes(server):
+    import jsonschema
+
+    connection = http.client.HTTPConnection(servers.HOST, server.port, timeout=10)
+    connection.request("GET", "/openapi.json")
+    spec = json.loads(connection.getresponse().read())
+    connection.close()
+    declared = spec["paths"]["/predict"]["post"]["responses"]
+    for body, headers in [(json.dumps(GOOD).encode(), JSON), *BAD.values()]:
+        status, answer, _ = post(server, body, headers)
+        assert str(status) in declared, f"{status} is not declared in /openapi.json"
+        schema = {**declared[str(status)]["content"]["application/json"]["schema"], "components": spec["components"]}
+        jsonschema.validate(json.loads(answer), schema)
+
+
 def test_every_handler_gives_the_same_answers_as_the_model_itself(server):
     model = serving.load_model(serving.ensure_model())
     rows = [[18.7, 181, 3750], [14.5, 215, 5000], [19.5, 195, 3650]]
