@@ -14,10 +14,10 @@
 # - Measure requests/s, p50 and p99 under a bounded load, for 1 and 16 clients, with and without micro-batching.
 # - Export a model to ONNX, quantize it to int8, and read a table of file size, latency and accuracy.
 #
-# **Minutes**: 40 (25 teaching, 15 exercises) + 10 self-paced (the sync handler, the torch export, phones) · **Prerequisites**: lessons 08 and 12.
+# **Minutes**: 40 (25 teaching, 15 exercises) + 15 self-paced (the 413 and the published schema, the sync handler, ONNX for scikit-learn, phones) · **Prerequisites**: lessons 09 (MNIST-1D), 11 (`state_dict`) and 12.
 
 # %%
-import json
+import inspect
 import pickle
 import pickletools
 import shutil
@@ -39,7 +39,7 @@ from pydantic import BaseModel
 from mlcourse import batch, export, loadtest, servers, serving, train
 from mlcourse.course import ROOT, STATE_DIR
 
-torch.set_num_threads(1)  # the course's rule: one thread, same numbers on every laptop
+torch.set_num_threads(1)  # the course's rule: one thread, so timings compare between runs and laptops
 WORK = STATE_DIR / "lesson13"  # this notebook's files; a re-run starts from empty
 shutil.rmtree(WORK, ignore_errors=True)
 WORK.mkdir(parents=True)
@@ -49,8 +49,9 @@ WORK.mkdir(parents=True)
 #
 # Deploying starts with a file: the trained model, copied from where it was
 # trained to where it will answer. Whoever loads that file trusts it. The
-# course's penguin classifier (lesson 12's model: logistic regression on bill
-# depth, flipper length and body mass) is saved with **skops**, a format for
+# course's penguin classifier (lesson 12's model: logistic regression trained by
+# stochastic gradient descent, on bill depth, flipper length and body mass) is
+# saved with **skops**, a format for
 # scikit-learn models that stores the objects' types and values, not code. Before
 # loading, skops lists every type in the file that is not on its list of trusted
 # types; the course's server refuses a file for which that list is not empty.
@@ -100,7 +101,8 @@ print("the loader printed:", loaded.stdout.decode().strip())
 try:
     torch.load(WORK / "surprise.pt", weights_only=True)
 except pickle.UnpicklingError as error:
-    print("torch.load(weights_only=True):", str(error).splitlines()[0][:110], "…")
+    print("torch.load(weights_only=True):", next(line.strip() for line in str(error).splitlines()
+                                                   if "Unsupported global" in line))
 
 from sklearn.preprocessing import FunctionTransformer  # noqa: E402
 
@@ -112,7 +114,14 @@ except ValueError as error:
 
 # %% [markdown]
 # For a torch model, save the `state_dict` (the tensors) and rebuild the
-# network from code you trust; lesson 11's backbone is stored that way.
+# network from code you trust; lesson 11's backbone is stored that way
+# (safetensors is the other common code-free format for weights).
+#
+# These loaders are as safe as their parsers, which have had holes: torch's
+# `weights_only` loader was bypassed before torch 2.6 (CVE-2025-32434), and
+# skops had a crafted-file hole of its own (CVE-2024-37065). So keep them
+# current, and check a model file's SHA-256 against the one its registry
+# recorded (lesson 12) before you load it.
 #
 # ## Batch inference first
 #
@@ -129,10 +138,10 @@ rng = np.random.default_rng(13)
 inbox, outbox = WORK / "inbox", WORK / "outbox"
 inbox.mkdir()
 for number in range(200):
-    rows = penguins.iloc[rng.choice(len(penguins), 40, replace=False)].reset_index(drop=True)
+    sheet = penguins.iloc[rng.choice(len(penguins), 40, replace=False)].reset_index(drop=True)
     if number % 10 == 0:
-        rows.loc[:3, "body_mass_g"] = ["", "heavy", "inf", "-3750"]
-    rows.to_csv(inbox / f"sheet-{number:03d}.csv", index=False)
+        sheet.loc[:3, "body_mass_g"] = ["", "heavy", "inf", "-3750"]
+    sheet.to_csv(inbox / f"sheet-{number:03d}.csv", index=False)
 print(len(list(inbox.glob("*.csv"))), "files;", (inbox / "sheet-000.csv").read_text().splitlines()[:6])
 
 # %% [markdown]
@@ -144,7 +153,10 @@ print(len(list(inbox.glob("*.csv"))), "files;", (inbox / "sheet-000.csv").read_t
 # - each output is written to a temporary file and then *renamed* into place:
 #   a rename on one file system is atomic, so an output exists whole or not at all;
 # - a re-run skips every input whose output exists, so nothing is scored twice;
-# - a bad row never stops the job: it goes to `rejects/` with its reason.
+# - a bad row never stops the job: it goes to `rejects/` with its reason;
+# - one run at a time: a run holds a lock on the outputs folder, so a second
+#   run started by an impatient scheduler is refused instead of scoring the
+#   same files.
 #
 # Start it as a real process, and kill it (SIGKILL: no clean-up runs, the worst
 # case) once it has written 20 outputs:
@@ -163,17 +175,19 @@ finally:
 done = sorted(p.name for p in outbox.glob("*.csv"))
 print(f"killed after {len(done)} of 200 files; every output whole:",
       all(len(pd.read_csv(outbox / name)) == 40 - 4 * (name.endswith("0.csv")) for name in done))
+print("drafts the kill left:", sorted(p.name for p in outbox.rglob(".*.part")) or "none this time")
 
 # %% [markdown]
-# Every file that exists is complete (a file with rejects has 36 scored rows).
-# A draft that was being written when the job died has a hidden name
-# (`.sheet-….part`), never an output's name. Now re-run the job, as a scheduler
-# would:
+# Every file that exists under an output's name is complete (a file with
+# rejects has 36 scored rows). A draft that was being written when the job
+# died, if the kill came at that moment, has a hidden name (`.sheet-….part`),
+# never an output's name, and the next run deletes it. Now re-run the job, as
+# a scheduler would:
 
 # %%
 summary = batch.run(inbox, outbox, model)
 print(summary)
-print("outputs:", len(list(outbox.glob("*.csv"))), "· drafts left:", len(list(outbox.rglob(".*.part"))),
+print("outputs:", len(list(outbox.glob("*.csv"))), "· drafts now:", len(list(outbox.rglob(".*.part"))),
       "· rows scored:", sum(len(pd.read_csv(p)) for p in outbox.glob("*.csv")), "of", 200 * 40 - 20 * 4)
 print(pd.read_csv(outbox / batch.REJECTS / "sheet-000.csv", keep_default_na=False))
 
@@ -207,16 +221,23 @@ def loose_predict(request: LooseRequest) -> dict:
 
 
 # %% [markdown]
-# And the same requests, each sent to it and to the course's app (the same
-# code the server runs). The course's schema is `serving.PredictRequest`:
-# `strict=True` (no text or booleans taken for numbers), `extra="forbid"`,
-# exactly three `FiniteFloat`s. Its error handler leaves the request out of the
-# answer, and a middleware refuses a body over 1 MB with 413:
+# The course's schema is strict: `strict=True` (no text or booleans taken for
+# numbers), `extra="forbid"`, and exactly three measurements, each finite and
+# positive (the rule the batch job applies to its rows: two ways into one model
+# must refuse the same inputs, or one of them scores what the other rejects).
+# Its error handler answers where and why, never the request's own values:
 
 # %%
-print(serving.PredictRequest.model_json_schema()["properties"]["features"])
+print(inspect.getsource(serving.PredictRequest))
+print(inspect.getsource(serving.refuse_without_echo))
+
+# %% [markdown]
+# The same requests, each sent to the loose app and to the course's app (the
+# code the server runs, with a middleware that refuses a body over 1 MB):
+
+# %%
 TEN_MB = b'{"features": "' + b"x" * 10_000_000 + b'"}'  # 10 MB of a wrong type
-requests = {
+bodies = {
     "good": b'{"features": [18.7, 181, 3750]}',
     "a number as text": b'{"features": ["18.7", 181, 3750]}',
     "a boolean": b'{"features": [true, 181, 3750]}',
@@ -224,132 +245,160 @@ requests = {
     "two numbers": b'{"features": [18.7, 181]}',
     "NaN": b'{"features": [NaN, 181, 3750]}',
     "1e999 (infinity)": b'{"features": [18.7, 181, 1e999]}',
+    "a negative mass": b'{"features": [18.7, 181, -3750]}',
     "a 10 MB body": TEN_MB,
 }
 strict_app = serving.create_app(model_file, version="v1")
-rows = []
+answers = []
 with TestClient(loose_app, raise_server_exceptions=False) as loose, TestClient(strict_app) as strict:
-    for name, body in requests.items():
+    for name, body in bodies.items():
         row = {"request": name}
         for label, client in (("loose", loose), ("course", strict)):
             answer = client.post("/predict", content=body, headers={"Content-Type": "application/json"})
             row[f"{label} status"], row[f"{label} answer bytes"] = answer.status_code, len(answer.content)
-        rows.append(row)
-pd.DataFrame(rows)
+        answers.append(row)
+pd.DataFrame(answers)
 
 # %% [markdown]
 # Read the table row by row. The loose version takes text and `true` as
-# numbers (a client bug becomes a prediction) and ignores an extra field. It
-# answers two numbers, NaN and infinity with **500**: the model raised, and a
-# 500 tells the client, the on-call engineer and the monitoring of lesson 14
-# that the server is broken, when the request was at fault. The 10 MB body gets
-# a 422 whose answer carries the request back: 10 MB returned to whoever sent
-# them (FastAPI's default error lists each wrong value as `input`). The course's
-# app answers every one with a short 4xx: 422 for the schema, 413 for the size.
+# numbers (a client bug becomes a prediction), ignores an extra field, and
+# scores a negative mass. It answers two numbers, NaN and infinity with
+# **500**: the model raised, and a 500 tells the client, the on-call engineer
+# and the monitoring of lesson 14 that the server is broken, when the request
+# was at fault. The 10 MB body gets a 422 whose answer carries the request
+# back: 10 MB returned to whoever sent them (FastAPI's default error lists each
+# wrong value as `input`). The course's app answers every one with a short
+# 4xx: 422 for the schema, 413 for the size.
 #
-# Two details of the 413 were measured while the course was written. A server
-# that answers 413 and closes the connection before it has read the upload
-# makes most clients report "connection reset" instead of the answer, so the
-# middleware reads what is sent and discards it. And a limit that raises an
-# error while the body is read turns into a 400, not a 413. The answer to every
-# error is declared in the OpenAPI schema the server publishes, so clients
-# generated from it know the error's shape:
+# ### *Self-paced* · The 413, and the schema the server publishes
+#
+# FastAPI has a body limit of its own, `FastAPI(max_body_size=...)`, but it
+# answers in plain text, not with the JSON error the server declares, so the
+# course's middleware (`serving.BodyLimit`) sends its own 413. Two details if
+# you write one. Raise `HTTPException(413)`, or answer before the body reaches
+# FastAPI: any other error raised while FastAPI reads the body becomes its 400.
+# And read the upload (up to a cap) before answering: a server that answers and
+# closes while the client is still sending makes some clients (Python's urllib,
+# for one) report a reset connection instead of the 413. Every answer, errors
+# included, is declared in the OpenAPI schema the server publishes at
+# `/openapi.json`, so a client generated from it knows each error's shape (the
+# course's tests check every answer against it):
 
 # %%
 schema = strict_app.app.openapi()["paths"]["/predict"]["post"]["responses"]
 {code: answer["description"] for code, answer in schema.items()}
 
 # %% [markdown]
-# Now the real server: a separate process on 127.0.0.1 and a free port, started
-# by the course's one helper for servers. It loads the model once, at
-# start-up (FastAPI's *lifespan*), and `start` returns when `/health` answers.
-# If a cell below fails, the server is still stopped when the notebook's
-# kernel stops, and `mlcourse servers --stop` stops any left from yesterday.
-# From a terminal, `make serve` (or `make serve PORT=8000`) starts the same
-# server until Ctrl-C.
-
-# %%
-server = serving.start(model_file, version="v1")
-print(server)
-print(httpx.get(server.url + "/health").json())
-good = {"features": [18.7, 181, 3750]}
-print(httpx.post(server.url + "/predict", json=good).json())
-
-# %% [markdown]
-# ## Under load: requests/s, p50 and p99
+# ## The real server, under load
+#
+# Now the server itself: a separate process on 127.0.0.1 and a free port,
+# started by the course's one helper for servers inside a `with` block, so it
+# stops when the block ends, also when a line in it fails. It loads the model
+# once, at start-up (FastAPI's *lifespan*), and the block begins when
+# `/health` answers. From a terminal, `make serve` (or `make serve PORT=8000`)
+# starts the same server until Ctrl-C.
 #
 # A team asks three numbers of a server: how many requests per second it
-# answers, the median latency (p50) and the latency that only 1 request in 100
-# exceeds (p99, what the unluckiest users see). A *load test* measures them:
-# clients post as fast as the server answers, for a fixed time. Ours is a small
-# async client (`mlcourse/loadtest.py`, aiohttp), bounded in time and count,
-# so it always stops; a team would use a load tool such as k6, Locust, wrk or
-# vegeta, which also ramps traffic up and runs from several machines.
-#
-# Each setting runs three times for 0.25 s, so the spread shows next to the
-# median (these two cores also run the notebook and the clients, so the
-# numbers are lower than a server machine would give):
+# answers, the median latency (p50), and the latency that only 1 request in
+# 100 exceeds (p99: a page that makes 100 calls meets it about once). A *load
+# test* measures them: clients post as fast as the server answers, for a fixed
+# time. Ours is a small async client (`mlcourse/loadtest.py`, aiohttp),
+# bounded in time and count, so it always stops. Each setting runs three times
+# for 0.25 s after a warm-up; requests/s shows the spread of the three, and p50
+# and p99 are computed over all their requests together:
 
 # %%
+good = {"features": [18.7, 181, 3750]}
+
+
 def measure(url: str, concurrency: int, repeats: int = 3, seconds: float = 0.25) -> dict:
     runs = [loadtest.run(url + "/predict", good, concurrency=concurrency, seconds=seconds) for _ in range(repeats)]
     per_second = [run.per_second for run in runs]
+    p50, p99 = loadtest.latency_summary([t for run in runs for t in run.timings_s])
     return {"clients": concurrency, "requests": sum(run.requests for run in runs),
             "requests/s": round(float(np.median(per_second))), "spread": f"{min(per_second):.0f}–{max(per_second):.0f}",
-            "p50 ms": round(float(np.median([run.p50_ms for run in runs])), 2),
-            "p99 ms": round(float(np.median([run.p99_ms for run in runs])), 2),
-            "errors": sum(run.errors for run in runs)}
+            "low": min(per_second), "high": max(per_second),
+            "p50 ms": round(p50, 2), "p99 ms": round(p99, 2), "errors": sum(run.errors for run in runs)}
 
 
-load = pd.DataFrame([{"handler": "async", **measure(server.url, clients)} for clients in (1, 16)])
-server.stop()  # each server takes about 0.4 GB: one at a time on a laptop
-load
+with servers.running("model-async", lambda port: serving.command(port, model_file, "v1")) as server:
+    print(server)
+    print(httpx.get(server.url + "/health").json())
+    print(httpx.post(server.url + "/predict", json=good).json())
+    load = pd.DataFrame([{"handler": "async", **measure(server.url, clients)} for clients in (1, 16)])
+load.drop(columns=["low", "high"])
 
 # %% [markdown]
-# With one client, each request waits only for itself: p50 is the time of one
-# round trip through HTTP, the schema and the model. With 16, the server is
-# busy all the time; requests/s rises a little and each request waits its turn
-# behind up to 15 others, so p50 grows about as much as the concurrency. A
-# server that is full shows it in its latency first.
+# With one client, each request waits only for itself: p50 is one round trip
+# through HTTP, the schema and the model. With 16, the server is busy all the
+# time. For clients that each wait for their answer, *Little's law* ties the
+# numbers together: latency = clients ÷ requests/s. Check it on the table:
+
+# %%
+for _, row in load.iterrows():
+    print(f"{row['clients']:>2} clients: {row['clients']} / {row['requests/s']}/s = "
+          f"{1000 * row['clients'] / row['requests/s']:.2f} ms; measured p50 {row['p50 ms']} ms")
+
+# %% [markdown]
+# Sixteen times the clients did not buy sixteen times the requests/s: the
+# server was already busy most of the time with one client, so most of the extra
+# concurrency turned into waiting. Two things to know about this kind of load
+# test. Its clients are *closed-loop*: each waits for an answer before it
+# sends again, so when the server slows down, the traffic does too, and the
+# tail looks better than real users, who do not wait for each other, would see
+# it. And 0.25 s gives a few hundred requests, so p99 rests on a handful of
+# them. A team measures for minutes, after a warm-up, at a fixed *arrival
+# rate*, with a load tool: k6 (`constant-arrival-rate`) or vegeta (Locust and
+# wrk are closed-loop too).
 #
 # ### Micro-batching
 #
 # One call of the model on 16 rows costs far less than 16 calls on one row
 # each (most of a call is fixed cost: checking the input, calling into
 # numpy). **Micro-batching** uses that: the first request to arrive waits up to
-# 2 ms, every request that arrives meanwhile joins it, and the server scores
-# them all in one call (`serving.MicroBatcher`). Serving systems do it for you
-# (TF Serving's and Triton's dynamic batching, Ray Serve's `@serve.batch`).
-# The same load against the same server, started with `--handler batched`:
+# 2 ms, every request that arrives meanwhile joins it (up to 32), and the
+# server scores them all in one call (`serving.MicroBatcher`). Serving systems
+# do it for you (TF Serving's and Triton's dynamic batching, Ray Serve's
+# `@serve.batch`). The same load against the same server, started with
+# `--handler batched`:
 
 # %%
 with servers.running("model-batched", lambda port: serving.command(port, model_file, "v1", "batched")) as batched:
     load = pd.concat([load, pd.DataFrame([{"handler": "batched", **measure(batched.url, clients)}
                                           for clients in (1, 16)])], ignore_index=True)
-load
+load.drop(columns=["low", "high"])
 
 # %%
 by = load.set_index(["handler", "clients"])
 gain = by.loc[("batched", 16), "requests/s"] / by.loc[("async", 16), "requests/s"]
+apart = by.loc[("batched", 16), "low"] > by.loc[("async", 16), "high"]
 cost = by.loc[("batched", 1), "p50 ms"] - by.loc[("async", 1), "p50 ms"]
-print(f"at 16 clients micro-batching answers {gain:.1f}x the requests/s; "
+print(f"at 16 clients micro-batching answers {gain:.1f}x the requests/s "
+      f"({'the spreads do not overlap' if apart else 'within the spread: no difference shown'}); "
       f"with one client it adds {cost:.1f} ms to the median")
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-for handler, part in load.groupby("handler"):
-    axes[0].plot(part["clients"], part["requests/s"], "o-", label=handler)
-    axes[1].plot(part["clients"], part["p50 ms"], "o-", label=handler)
-axes[0].set(xlabel="concurrent clients", ylabel="requests/s", title="Throughput")
-axes[1].set(xlabel="concurrent clients", ylabel="p50 latency (ms)", title="Median latency")
+width = 0.38
+for offset, (handler, part) in zip((-width / 2, width / 2), load.groupby("handler")):
+    spots = np.arange(len(part)) + offset
+    axes[0].bar(spots, part["requests/s"], width, label=handler,
+                yerr=[part["requests/s"] - part["low"], part["high"] - part["requests/s"]], capsize=3)
+    axes[1].bar(spots, part["p50 ms"], width, label=f"{handler} p50")
+    axes[1].scatter(spots, part["p99 ms"], marker="_", s=200, color="black", zorder=3)
+for axis in axes:
+    axis.set_xticks(range(2), ["1 client", "16 clients"])
+axes[0].set(ylabel="requests/s", title="Throughput (bars: median, lines: spread)")
+axes[1].set(ylabel="latency (ms)", title="p50 (bars) and p99 (black marks)")
 axes[0].legend()
-fig.suptitle("Micro-batching trades a wait for fewer model calls")
+fig.suptitle("Micro-batching trades a short wait for fewer model calls")
 fig.tight_layout()
 
 # %% [markdown]
-# Compare the two rows per handler, against the spread column: at 16 clients
-# micro-batching serves more requests per second, and each waits less
-# because it no longer queues behind 15 model calls. With one client there is
-# nobody to batch with, so it only adds its wait. That is the trade: turn it on
-# where requests arrive together, keep the wait bound small, and measure.
+# At 16 clients micro-batching serves more requests per second, and each
+# request waits less, because it no longer queues behind 15 model calls of its
+# own: Little's law again, fewer seconds per request at the same 16 clients.
+# With one client there is nobody to batch with, so it only adds its wait. That
+# is the trade: turn it on where requests arrive together, keep the wait bound
+# small, and measure.
 #
 # ### *Self-paced* · Handlers that do not block
 #
@@ -363,12 +412,15 @@ fig.tight_layout()
 # %%
 with servers.running("model-sync", lambda port: serving.command(port, model_file, "v1", "sync")) as threaded:
     sync_row = {"handler": "sync (thread pool)", **measure(threaded.url, 16)}
-pd.DataFrame([{"handler": "async", **by.loc[("async", 16)].to_dict(), "clients": 16}, sync_row])
+pd.DataFrame([load.iloc[1].to_dict(), sync_row]).drop(columns=["low", "high"])
 
 # %% [markdown]
-# The rule: never call something slow (a large model, a database, a file) from
-# an `async def` handler, since the whole server waits for it; give slow work
-# to a `def` handler or a worker, and keep fast work on the loop.
+# The rule: never call something slow from an `async def` handler, since the
+# whole server waits for it. For slow I/O (a database, another service), use an
+# async library and `await` it; for a model that keeps the CPU busy, threads do
+# not help (they share Python's interpreter lock), so run several worker
+# processes (`uvicorn --workers N`, gunicorn) or hand the model to a model
+# server. Every server this notebook started has stopped:
 
 # %%
 print("course servers still running:", [servers.describe(entry) for entry in servers.leftovers()] or "none")
@@ -378,27 +430,20 @@ print("course servers still running:", [servers.describe(entry) for entry in ser
 #
 # **ONNX** is a file format for models as a graph of standard operators, read
 # by ONNX Runtime from Python, C++, Java, C#, JavaScript and on phones. It
-# holds no Python code, and the runtime is usually faster than the framework
-# that trained the model. scikit-learn models are converted with `skl2onnx`;
-# the probabilities must agree with the original:
-
-# %%
-penguin_onnx = export.sklearn_to_onnx(model, WORK / "penguin-species.onnx")
-rows = export.penguin_rows()
-onnx_proba = export.onnx_predict_proba(export.onnx_session(penguin_onnx), rows)
-print(f"{penguin_onnx.stat().st_size / 1024:.1f} KB; over {len(rows)} penguins the largest probability difference "
-      f"from scikit-learn is {np.abs(onnx_proba - model.predict_proba(rows)).max():.1e} (ONNX computes in float32), "
-      f"and the species agree on {np.mean(onnx_proba.argmax(1) == model.predict_proba(rows).argmax(1)):.0%}")
-
-# %% [markdown]
-# A three-feature logistic regression is small already. A network shows what
-# ONNX and **int8 quantization** buy: each weight stored as an 8-bit integer
-# instead of a 32-bit float (4x smaller), with a scale per tensor to map it
-# back, and the matrix products done in integers. *Dynamic* quantization
-# quantizes the weights once and the activations on the fly, so it needs no
-# calibration data. The network is an MLP with two hidden layers of 512 on
-# MNIST-1D (lesson 09's digits), exported with `torch.onnx.export`; each
-# variant is timed on 300 single-row calls, the way a server calls it:
+# holds no Python code, the server needs neither torch nor scikit-learn, and
+# the runtime is often faster than the framework that trained the model.
+# **int8 quantization** stores each weight as an 8-bit integer instead of a
+# 32-bit float (4x smaller), with a scale per tensor to map it back, and does
+# the matrix products in integers. *Dynamic* quantization quantizes the weights
+# once and each input as it arrives, so it needs no calibration data.
+#
+# The network is an MLP with two hidden layers of 512 (289k parameters) on
+# MNIST-1D, lesson 09's digits, trained once in about 2 s. It is exported with
+# `torch.onnx.export` and quantized by ONNX Runtime
+# (`onnxruntime.quantization.quantize_dynamic`) and by torch
+# (`torch.ao.quantization.quantize_dynamic`, deprecated: torchao's `quantize_`
+# replaces it). Each variant is timed on 300 single-row calls, the way a server
+# calls it, and on batches of 256 rows:
 
 # %%
 variants = export.compare_variants(WORK / "mlp")
@@ -420,43 +465,63 @@ for runtime in ("torch", "ONNX"):
           "batches of 256")
 
 # %% [markdown]
-# What to read in the table. Size: an int8 weight takes a quarter of a float32
-# one, so the files shrink almost 4x (the biases and scales stay in float).
-# Answers: accuracy alone can hide changes (a few predictions flip each way);
-# "agrees with fp32" counts them, and it is the number to check on your own
-# held-out data after every conversion. Speed depends on the runtime as much
-# as on the bits: for a single row, torch's dynamic int8 pays a fixed cost per
-# call (it quantizes each input as it arrives) that the smaller matrix product
-# does not win back, while in batches the integer arithmetic pays off; ONNX
-# Runtime's int8 kernels are the fastest here at both. Latencies of a few
-# hundredths of a millisecond move by about a third from run to run on a
-# shared laptop: compare the ratios above between two runs before you trust
-# one of them. Next to the 1 ms of an HTTP round trip in the load test, all
+# What to read in the table. Size: the int8 files are almost 4x smaller (the
+# biases and scales stay in float). Answers: accuracy alone can hide changes,
+# since a few predictions flip each way; "agrees with fp32" counts them, and
+# it is the number to check on your own held-out data after every conversion.
+# Speed: latencies of a few hundredths of a millisecond move by about a third
+# from run to run on a shared laptop, so read only ratios well away from 1,
+# and run the cell twice before you trust one. In batches of 256 the integer
+# arithmetic pays off in both runtimes. For a single row the runtime matters
+# more than the bits: both quantize each input at run time, but torch does it
+# as separate small operations, each with its own per-call overhead, which the
+# smaller matrix product does not win back, while ONNX Runtime runs it in a few
+# C++ kernels. Next to the 1 ms of an HTTP round trip in the load test, all
 # four are fast; the difference matters on a phone, or for a model 100x larger.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 axes[0].barh(variants["variant"], variants["file KB"])
 axes[0].set(xlabel="file size (KB)", title="Size")
-axes[1].barh(variants["variant"], variants["p50 ms"], label="p50")
-axes[1].set(xlabel="single-row latency, p50 (ms)", title="Latency")
+axes[1].barh(variants["variant"], variants["batch 256 ms/row"] * 1000)
+axes[1].set(xlabel="µs per row, in batches of 256", title="Batched latency")
 for axis in axes:
     axis.invert_yaxis()
 fig.suptitle("The same network, four ways to ship it")
 fig.tight_layout()
 
 # %% [markdown]
+# ### *Self-paced* · ONNX for scikit-learn
+#
+# scikit-learn models are converted with `skl2onnx`. The course's penguin
+# classifier, converted, must give the probabilities `predict_proba` gives:
+
+# %%
+penguin_onnx = export.sklearn_to_onnx(model, WORK / "penguin-species.onnx")
+measurements = export.penguin_rows()
+onnx_proba = export.onnx_predict_proba(export.onnx_session(penguin_onnx), measurements)
+sklearn_proba = model.predict_proba(measurements)
+print(f"{penguin_onnx.stat().st_size / 1024:.1f} KB; over {len(measurements)} penguins the largest probability "
+      f"difference from scikit-learn is {np.abs(onnx_proba - sklearn_proba).max():.1e} (ONNX computes in float32), "
+      f"and the species agree on {np.mean(onnx_proba.argmax(1) == sklearn_proba.argmax(1)):.0%}")
+
+# %% [markdown]
 # ### *Self-paced* · What this means on a phone
 #
-# The class names the runtimes for mobile and embedded devices: TensorFlow
-# Lite (Android and iOS, 8-bit quantization), Core ML (Apple, down to 1-bit
-# weights), TensorRT (NVIDIA, embedded and data centres), and vendor runtimes
-# for the rest; ONNX Runtime Mobile is one more. On a phone, the file size is
-# the app's download and its memory, and every millisecond of compute is
-# battery: the int8 file is the one to ship, after checking its accuracy on
-# held-out data, as the table does. The export in `mlcourse/export.py` passes
-# `dynamic_shapes`, so the batch size is free (one file serves 1 row and 256
-# rows), and `external_data=False`, so the weights live in the one `.onnx` file.
+# The class names the runtimes for mobile and embedded devices; their current
+# names: LiteRT (TensorFlow Lite's new name; Android and iOS), Core ML (Apple;
+# weights down to a few bits), TensorRT (NVIDIA; embedded boards and data
+# centres), ExecuTorch (PyTorch's own on-device runtime), ONNX Runtime Mobile,
+# and vendor runtimes for the rest. On a phone, the file size is the app's
+# download and its memory, and every millisecond of compute is battery: an int8
+# file is usually the one to ship, after checking its agreement on held-out
+# data as the table does. Two cautions carry over from the table. Dynamic int8
+# is a CPU technique: the phone's NPU or GPU wants *static* int8, calibrated
+# on sample inputs. And timings on this laptop's x86 cores do not carry over to
+# a phone's ARM cores: measure on the device, with the runtime's own tool
+# (LiteRT's `benchmark_model`, Xcode's Core ML performance report,
+# `onnxruntime_perf_test`). That is the class's point about native execution:
+# the phone runs the model file in the runtime's C++ code, not in Python.
 #
 # ## Exercises
 #
@@ -465,8 +530,8 @@ fig.tight_layout()
 # the summary of a load test from its raw timings (13.3).
 #
 # **Keypoints**
-# - Ship models in formats that hold no code: skops (with its trusted types), a torch `state_dict` loaded with `weights_only=True`, ONNX. A pickle runs code when it is loaded.
-# - Start with batch inference. Write each output to a temporary file and rename it; skip what is done; send bad rows to rejects with a reason. Then a killed job is finished by a re-run.
-# - A model server loads the model once, answers `/health`, and refuses every bad request with a short 4xx: strict types, exact length, finite numbers, no extra fields, a body limit, nothing echoed.
-# - Measure requests/s, p50 and p99 under a bounded load. Micro-batching buys throughput when requests arrive together, and costs its wait when they do not.
-# - ONNX runs a model without its training framework; int8 makes it about 4x smaller. Check accuracy after every conversion.
+# - Ship models in formats that hold no code: skops (with its trusted types), a torch `state_dict` loaded with `weights_only=True`, ONNX; keep their loaders current and check the file's hash. A pickle runs code when it is loaded.
+# - Start with batch inference. Write each output to a draft and rename it; skip what is done; send bad rows to rejects with a reason; run one job at a time. Then a killed job is finished by a re-run.
+# - A model server loads the model once, answers `/health`, and refuses every bad request with a short 4xx: strict types, exact length, finite and plausible numbers (the batch job's rules), no extra fields, a body limit, nothing echoed.
+# - Measure requests/s, p50 and p99 under a bounded load; latency = clients ÷ requests/s. Micro-batching buys throughput when requests arrive together, and costs its wait when they do not.
+# - ONNX runs a model without its training framework; int8 makes it about 4x smaller. Check agreement with the original after every conversion, and time it where it will run.

@@ -14,12 +14,21 @@ it dies midway:
   system);
 - a re-run skips every input whose output exists, so nothing is scored twice
   and a crash costs only the file that was being written;
-- a bad row never stops the job: it goes to the rejects with its reason.
+- a bad row never stops the job: it goes to the rejects with its reason;
+- one run at a time: a run holds a lock on ``OUTPUTS/.lock`` (two overlapping
+  runs, from a scheduler that starts the next before the last has ended, would
+  score the same files and delete each other's drafts).
+
+The rows must hold three positive, finite numbers: the rule the model server's
+request schema applies too (``serving.Measurement``), so both paths to the model
+refuse the same inputs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import os
 import sys
 import tempfile
@@ -30,6 +39,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from mlcourse.errors import CourseError
 from mlcourse.train import FEATURES
 
 REJECTS = "rejects"
@@ -73,7 +83,7 @@ def write_atomically(frame: pd.DataFrame, path: Path) -> None:
             frame.to_csv(handle, index=False)
             handle.flush()
             os.fsync(handle.fileno())  # on disk before the rename makes it visible
-        os.replace(draft, path)
+        os.replace(draft, path)  # (a power cut could still lose the rename: fsync the folder too to be sure of it)
     except BaseException:
         Path(draft).unlink(missing_ok=True)
         raise
@@ -99,17 +109,34 @@ def run(inputs: Path, outputs: Path, model=None, progress: bool = True) -> Summa
     from mlcourse import serving
 
     model = model if model is not None else serving.load_model(serving.ensure_model())
-    for draft in outputs.rglob(".*.part") if outputs.exists() else []:
-        draft.unlink()  # what a crash left half-written
-    summary = Summary()
-    for source in tqdm(sorted(inputs.glob("*.csv")), desc="batch", unit="file", disable=not progress):
-        if (outputs / source.name).exists():
-            summary.skipped.append(source.name)
-            continue
-        scored, rejected = score_file(model, source, outputs)
-        summary.scored.append(source.name)
-        summary.rows, summary.rejected = summary.rows + scored, summary.rejected + rejected
+    outputs.mkdir(parents=True, exist_ok=True)
+    with one_run_at_a_time(outputs):
+        for draft in outputs.rglob(".*.part"):
+            draft.unlink()  # what a crash left half-written (no other run is writing: we hold the lock)
+        summary = Summary()
+        for source in tqdm(sorted(inputs.glob("*.csv")), desc="batch", unit="file", disable=not progress):
+            if (outputs / source.name).exists():
+                summary.skipped.append(source.name)
+                continue
+            scored, rejected = score_file(model, source, outputs)
+            summary.scored.append(source.name)
+            summary.rows, summary.rejected = summary.rows + scored, summary.rejected + rejected
     return summary
+
+
+@contextlib.contextmanager
+def one_run_at_a_time(outputs: Path):
+    """Hold an exclusive lock on ``outputs/.lock``, or refuse at once if another run holds it.
+
+    The operating system releases the lock when the process ends, also on a
+    kill, so a crashed run never blocks the next one.
+    """
+    with open(outputs / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CourseError(f"another run of the job is writing to {outputs}; let it finish first") from None
+        yield
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,7 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.inputs.is_dir():
         print(f"mlcourse.batch: no folder {args.inputs}", file=sys.stderr)
         return 2
-    print(run(args.inputs, args.outputs), flush=True)
+    try:
+        print(run(args.inputs, args.outputs), flush=True)
+    except CourseError as error:
+        print(f"mlcourse.batch: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

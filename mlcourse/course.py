@@ -82,7 +82,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("11_transfer_learning", "Transfer learning", "adapt models and tune performance", 30, ("tune",), extra=10),
     Lesson("12_experiment_tracking", "Experiment tracking", "automate experiment tracking", 35, ("track",),
            extra=15),
-    Lesson("13_deployment", "Deployment", "deploy production models", 40, ("deploy",), extra=10),
+    Lesson("13_deployment", "Deployment", "deploy production models", 40, ("deploy",), extra=15),
     Lesson("14_production", "Production", "support production models", 35, ("deploy",)),
     Lesson("15_scaling_out", "Scaling out (extension)", "distributed training, pipelines", 25, live=False),
 )

@@ -6,8 +6,12 @@ failed. It always stops: after ``seconds`` or ``max_requests``, whichever comes
 first, and it only talks to the address it is given (the course uses
 127.0.0.1).
 
-In practice a team uses a load tool: k6, Locust, wrk or vegeta, which also
-ramp traffic up, spread it over machines and plot it. This client is
+Its clients are *closed-loop*: each sends its next request when the last one
+is answered, so when the server slows down, so does the traffic, and the tail
+looks better than real users (who do not wait for each other) would see it.
+In practice a team uses a load tool for minutes at a time, after a warm-up, at
+a fixed *arrival rate* (k6's ``constant-arrival-rate``, vegeta; Locust and wrk
+are closed-loop too), and ramps traffic up across machines. This client is
 ``aiohttp`` with asyncio, so the numbers can be computed in a notebook. The
 client matters: on two cores, ``httpx``'s async client was the bottleneck
 (p99 about 300 ms at 16 clients against the same server that answers aiohttp
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,6 +35,7 @@ class Result:
     seconds: float
     p50_ms: float
     p99_ms: float
+    timings_s: tuple[float, ...] = field(default=(), repr=False)  # each request's time, to pool repeats
 
     @property
     def per_second(self) -> float:
@@ -72,14 +77,19 @@ async def _load(url: str, body: dict, concurrency: int, seconds: float, max_requ
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False) as session:
-        async with session.post(url, json=body) as warm_up:  # one request to open a connection, not counted
-            await warm_up.read()
+        await asyncio.gather(*(_warm_up(session, url, body) for _ in range(concurrency)))  # not counted
         started = time.perf_counter()
         stop_at = started + seconds
         await asyncio.gather(*(_client(session, url, body, stop_at, budget, timings, errors) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     p50, p99 = latency_summary(timings)
-    return Result(concurrency, len(timings), errors[0], elapsed, p50, p99)
+    return Result(concurrency, len(timings), errors[0], elapsed, p50, p99, tuple(timings))
+
+
+async def _warm_up(session, url: str, body: dict) -> None:
+    """One request per client before the clock starts: every connection is open when it does."""
+    async with session.post(url, json=body) as response:
+        await response.read()
 
 
 def run(url: str, body: dict, concurrency: int = 1, seconds: float = 3.0, max_requests: int = 10_000) -> Result:

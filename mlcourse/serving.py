@@ -8,11 +8,14 @@ mass g]}`` and answers the species, its probability and the model's version.
 
 Every bad request gets a 4xx with a short message that never repeats the
 request back: a body over 1 MB is refused with 413 (read and discarded, so the
-client sees the answer instead of a reset connection), a body that is not JSON
-with 415, and anything the schema refuses with 422. The schema is strict:
-exactly three finite numbers, no text or booleans taken for numbers, no extra
-fields. FastAPI's defaults are looser: they take ``"13.68"`` and ``true`` as
-numbers, answer ``NaN`` with a 500, and echo the whole body in a 422.
+client sees the answer instead of a reset connection), a body sent as another
+content type than JSON with 415, and broken JSON or anything the schema refuses
+with 422. The schema is strict: exactly three finite, positive numbers (the
+rule the batch job applies to its rows too), no text or booleans taken for
+numbers, no extra fields. FastAPI's defaults are looser: they take ``"13.68"``
+and ``true`` as numbers, answer ``NaN`` with a 500, and echo the whole body in a
+422. FastAPI's own ``max_body_size`` answers 413 in plain text, outside the
+published schema, hence :class:`BodyLimit`.
 
 ``--handler`` chooses how ``/predict`` calls the model, for lesson 13 to
 measure: ``async`` (the default) calls it on the event loop, which is right for
@@ -32,21 +35,25 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
+from pydantic import BaseModel, ConfigDict, Field
 
 from mlcourse.course import STATE_DIR
 from mlcourse.train import FEATURES
 
 MAX_BODY_BYTES = 1_000_000
+MAX_DRAIN_BYTES = 16 * MAX_BODY_BYTES  # read at most this much of a body that is too large, then hang up
 HANDLERS = ("async", "sync", "batched")
 MODEL_FILE = STATE_DIR / "models" / "penguin-species.skops"
 
 
+Measurement = Annotated[float, Field(gt=0, allow_inf_nan=False)]  # what batch.reasons also requires of a row
+
+
 class PredictRequest(BaseModel):
-    """Exactly the three measurements, as JSON numbers: no text, booleans, NaN, infinities or extra fields."""
+    """Exactly the three measurements, as positive JSON numbers: no text, booleans, NaN, infinities or extra fields."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    features: Annotated[list[FiniteFloat], Field(min_length=len(FEATURES), max_length=len(FEATURES),
+    features: Annotated[list[Measurement], Field(min_length=len(FEATURES), max_length=len(FEATURES),
                                                  description=", ".join(FEATURES))]
 
 
@@ -98,29 +105,40 @@ class MicroBatcher:
         await self.queue.put((features, answer))
         return await answer
 
+    async def _collect(self) -> list:
+        """The first request to arrive, and those that join it within ``max_wait_s`` (at most ``max_batch``)."""
+        loop = asyncio.get_running_loop()
+        batch = [await self.queue.get()]
+        deadline = loop.time() + self.max_wait_s
+        while len(batch) < self.max_batch and (left := deadline - loop.time()) > 0:
+            try:
+                batch.append(await asyncio.wait_for(self.queue.get(), left))
+            except asyncio.TimeoutError:
+                break
+        return batch
+
     async def run(self) -> None:
         """Serve the queue until cancelled (the app's lifespan starts and cancels it)."""
         while True:
-            batch = [await self.queue.get()]
-            await asyncio.sleep(self.max_wait_s)  # let the requests that arrive together queue up
-            while len(batch) < self.max_batch and not self.queue.empty():
-                batch.append(self.queue.get_nowait())
+            batch = await self._collect()
             try:
                 probabilities = self.predict_proba(np.array([features for features, _ in batch]))
                 self.calls += 1
             except Exception as error:  # every waiting request gets the error, the loop goes on
-                for _, answer in batch:
-                    answer.set_exception(error)
-                continue
-            for (_, answer), row in zip(batch, probabilities):
-                answer.set_result(row)
+                probabilities = [error] * len(batch)
+            for (_, answer), result in zip(batch, probabilities):
+                if answer.done():  # its request was cancelled (a client gone, a timeout): nobody waits
+                    continue
+                if isinstance(result, Exception):
+                    answer.set_exception(result)
+                else:
+                    answer.set_result(result)
 
 
 def create_app(model_path: Path, version: str = "local", handler: str = "async"):
     """The FastAPI application serving the model in ``model_path``; ``handler`` is one of :data:`HANDLERS`."""
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
 
     if handler not in HANDLERS:
         raise ValueError(f"handler must be one of {HANDLERS}, not {handler!r}")
@@ -135,13 +153,10 @@ def create_app(model_path: Path, version: str = "local", handler: str = "async")
             worker.cancel()
 
     app = FastAPI(title="penguin-species", lifespan=lifespan,
-                  responses={413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}})
-
-    @app.exception_handler(RequestValidationError)
-    async def refuse(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": _location(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-                  for e in error.errors()]  # without "input": the request is never sent back
-        return JSONResponse({"detail": "the request does not match the schema", "errors": errors}, status_code=422)
+                  responses={413: {"model": Problem, "description": "Content Too Large"},
+                             415: {"model": Problem, "description": "Unsupported Media Type"},
+                             422: {"model": Problem, "description": "The request does not match the schema"}})
+    app.add_exception_handler(RequestValidationError, refuse_without_echo)
 
     @app.get("/health")
     async def health() -> dict:
@@ -168,6 +183,19 @@ def create_app(model_path: Path, version: str = "local", handler: str = "async")
     return BodyLimit(app, MAX_BODY_BYTES)
 
 
+async def refuse_without_echo(request, error):
+    """Answer a request the schema refuses with 422: where and why, never the request's own values.
+
+    FastAPI's default answer lists each wrong value as ``input``, which sends a
+    10 MB body back to its sender and fails on NaN, which JSON cannot hold.
+    """
+    from fastapi.responses import JSONResponse
+
+    errors = [{"loc": _location(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+              for e in error.errors()]
+    return JSONResponse({"detail": "the request does not match the schema", "errors": errors}, status_code=422)
+
+
 SCHEMA_NAMES = {"body", "features"}
 
 
@@ -181,7 +209,9 @@ class BodyLimit:
 
     The body is read (and what is over the limit discarded) before answering:
     a server that answers 413 and closes before the client has sent everything
-    makes the client see a reset connection instead of the answer.
+    makes some clients (urllib, for one) see a reset connection instead of the
+    answer. Reading stops at :data:`MAX_DRAIN_BYTES`, and then the server answers
+    and hangs up, so an endless upload cannot hold a connection for ever.
     """
 
     def __init__(self, app, limit: int):
@@ -191,40 +221,44 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] != "POST":
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
-        if not headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json":
-            await _drain(receive)
-            return await _answer(send, 415, "send JSON, with Content-Type: application/json")
-        body, size = [], 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk, more = message.get("body", b""), message.get("more_body", False)
-            size += len(chunk)
-            if size <= self.limit:
-                body.append(chunk)
+        is_json = headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json"
+        body, size, more = await _read(receive, keep=self.limit if is_json else 0)
+        if body is None:  # the client hung up
+            return None
+        if not is_json:
+            return await _answer(send, 415, "send JSON, with Content-Type: application/json", close=more)
         if size > self.limit:
-            return await _answer(send, 413, f"the body is over {self.limit} bytes")
-        whole = b"".join(body)
+            return await _answer(send, 413, f"the body is over {self.limit} bytes", close=more)
 
         async def replay():
-            return {"type": "http.request", "body": whole, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
 
         return await self.app(scope, replay, send)
 
 
-async def _drain(receive) -> None:
-    more = True
-    while more:
+async def _read(receive, keep: int) -> tuple[bytes | None, int, bool]:
+    """Read the body, keeping its first ``keep`` bytes, until its end or :data:`MAX_DRAIN_BYTES`.
+
+    Returns the bytes kept (None if the client hung up), the bytes read, and
+    whether more was still coming when reading stopped.
+    """
+    kept, size, more = [], 0, True
+    while more and size <= MAX_DRAIN_BYTES:
         message = await receive()
-        more = message["type"] == "http.request" and message.get("more_body", False)
+        if message["type"] == "http.disconnect":
+            return None, size, False
+        chunk, more = message.get("body", b""), message.get("more_body", False)
+        size += len(chunk)
+        if size <= keep:
+            kept.append(chunk)
+    return b"".join(kept), size, more
 
 
-async def _answer(send, status: int, detail: str) -> None:
+async def _answer(send, status: int, detail: str, close: bool = False) -> None:
     body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": headers + ([(b"connection", b"close")] if close else [])})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -95,3 +95,21 @@ def test_a_job_killed_midway_leaves_only_whole_files_and_a_re_run_finishes_it_wi
 
 def test_the_command_refuses_a_missing_folder_in_one_line(tmp_path):
     assert batch.main([str(tmp_path / "nowhere"), str(tmp_path / "out")]) == 2
+
+
+def test_a_second_run_while_one_is_writing_is_refused_and_the_lock_goes_with_a_killed_run(tmp_path, model):
+    make_inputs(tmp_path / "in", 2)
+    (tmp_path / "out").mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'w'); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+                               str(tmp_path / "out" / ".lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(batch.CourseError, match="another run of the job"):
+            batch.run(tmp_path / "in", tmp_path / "out", model, progress=False)
+        assert not list((tmp_path / "out").glob("*.csv"))
+    finally:
+        holder.kill()
+        holder.wait(10)
+    # the lock is the operating system's: the killed holder released it, and the job runs
+    assert len(batch.run(tmp_path / "in", tmp_path / "out", model, progress=False).scored) == 2

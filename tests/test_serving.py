@@ -33,6 +33,8 @@ BAD = {
     "a boolean": (b'{"features": [true, 181, 3750]}', JSON),
     "null": (b'{"features": null}', JSON),
     "a nested list": (b'{"features": [[18.7], 181, 3750]}', JSON),
+    "a negative mass": (b'{"features": [18.7, 181, -3750]}', JSON),  # the batch job rejects it too
+    "zero": (b'{"features": [0, 181, 3750]}', JSON),
     "a 10 MB body": (TEN_MB, JSON),
     "a made-up field name of 100 kB": (json.dumps({**GOOD, "x" * 100_000: 1}).encode(), JSON),
 }
@@ -148,6 +150,52 @@ def test_the_micro_batcher_scores_requests_that_arrive_together_in_one_call_and_
     assert [a[0] for a in answers] == list(range(12))  # each request gets its own row back
     assert calls[:2] == [8, 4]  # 12 requests that arrived together: two calls, bounded by max_batch
     assert isinstance(failed[0], ValueError) and after[0] == 5.0  # an error reaches its request, the loop goes on
+
+
+def test_a_cancelled_request_does_not_stop_the_micro_batcher():
+    import asyncio
+
+    import numpy as np
+
+    async def scenario():
+        batcher = serving.MicroBatcher(lambda rows: np.asarray(rows) * 2, max_batch=8, max_wait_s=0.01)
+        worker = asyncio.create_task(batcher.run())
+        gone = asyncio.create_task(batcher([1.0]))
+        kept = asyncio.create_task(batcher([2.0]))
+        await asyncio.sleep(0)  # both queued
+        gone.cancel()  # its client went away while it waited
+        answer = await asyncio.wait_for(kept, 1)
+        later = await asyncio.wait_for(batcher([3.0]), 1)  # the worker still serves
+        worker.cancel()
+        return answer, later
+
+    answer, later = asyncio.run(scenario())
+    assert answer[0] == 4.0 and later[0] == 6.0
+
+
+def test_an_endless_body_is_read_only_up_to_the_drain_limit():
+    import asyncio
+
+    chunk = b"x" * 65536
+
+    async def endless():
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    body, size, more = asyncio.run(serving._read(endless, keep=100))
+    assert body == b"" and more and serving.MAX_DRAIN_BYTES < size <= serving.MAX_DRAIN_BYTES + len(chunk)
+
+
+def test_the_server_and_the_batch_job_refuse_the_same_values():
+    import pandas as pd
+    from pydantic import ValidationError
+
+    from mlcourse import batch
+
+    for value in (-3750.0, 0.0, float("nan"), float("inf")):
+        table = pd.DataFrame({"bill_depth_mm": ["18.7"], "flipper_length_mm": ["181"], "body_mass_g": [str(value)]})
+        assert batch.reasons(table).iloc[0], f"the batch job scores body mass {value}"
+        with pytest.raises(ValidationError):
+            serving.PredictRequest(features=[18.7, 181.0, value])
 
 
 def test_a_model_file_with_types_outside_the_trusted_list_is_refused(tmp_path):

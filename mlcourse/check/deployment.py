@@ -5,9 +5,11 @@ hints at run time, and a hint kept as text cannot name a class defined inside
 a function (the request would be taken for a query parameter).
 """
 
+import contextlib
 import json
 import math
 import os
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -24,17 +26,22 @@ FEATURES = ["bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 # --------------------------------------------------------------------------------------------
 
 HUGE = "x" * 1_000_000
+MARKER = "s3cr3t-18.7"  # a value no honest error answer has a reason to repeat
 # name -> (body, the hint when it is not answered with a 4xx)
 BAD_REQUESTS = {
     "a number as text": (b'{"features": ["18.7", 181, 3750]}',
                          "a client that sends text has a bug; strict=True in the model's ConfigDict (or "
                          "pydantic's StrictFloat) refuses text and booleans instead of converting them"),
     "a boolean": (b'{"features": [true, 181, 3750]}', "strict types refuse true as a number (Python's bool is an int)"),
+    "a token where a number goes": (json.dumps({"features": [MARKER, 181, 3750]}).encode(),
+                                    "features must be numbers"),
     "an extra field": (b'{"features": [18.7, 181, 3750], "debug": 1}',
                        "extra=\"forbid\" in the model's ConfigDict refuses fields the schema does not name"),
     "two numbers": (b'{"features": [18.7, 181]}', "give the list an exact length: Field(min_length=3, max_length=3)"),
     "four numbers": (b'{"features": [18.7, 181, 3750, 1]}', "give the list an exact length: Field(min_length=3, max_length=3)"),
     "a 1 MB wrong value": (json.dumps({"features": HUGE}).encode(), "features must be a list"),
+    "a 1 MB field name": (json.dumps({"features": [18.7, 181, 3750], HUGE: 1}).encode(),
+                          "extra=\"forbid\" refuses fields the schema does not name"),
     "NaN": (b'{"features": [NaN, 181, 3750]}',
             "Python's json reads NaN and 1e999 (infinity) as floats. A 500 comes either from the model, which "
             "got NaN (pydantic's FiniteFloat refuses it first), or from FastAPI's default error answer, which tries "
@@ -48,7 +55,11 @@ BAD_REQUESTS = {
     "broken JSON": (b'{"features": [18.7, 181', "the body must be JSON"),
     "an empty body": (b"", "the body must be JSON"),
 }
-GOOD_ROWS = [[18.7, 181.0, 3750.0], [14.5, 215.0, 5000.0], [19.5, 195.0, 3650.0], [15.0, 220.0, 5300.0]]
+# raw bodies, as clients send them: JSON integers (181) are numbers too, and a strict float field takes them
+GOOD_BODIES = {b'{"features": [18.7, 181, 3750]}': [18.7, 181, 3750],
+               b'{"features": [14.5, 215.0, 5000.0]}': [14.5, 215.0, 5000.0],
+               b'{"features": [19.5, 195, 3650.5]}': [19.5, 195, 3650.5],
+               b'{"features":[15,220,5300]}': [15, 220, 5300]}
 SHORT = 2_000  # bytes: an error answer longer than this carries more than a reason
 
 
@@ -69,7 +80,7 @@ def _answer(model, features) -> dict:
 
 
 def _short_errors(error) -> list:
-    return [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()]  # no "input": nothing echoed
+    return [e["msg"] for e in error.errors()]  # why, without "input" or "loc": nothing the client sent
 
 
 def _app_reference(model):
@@ -235,12 +246,15 @@ def _post(client, body: bytes):
 
 
 def _check_good(client, model) -> None:
-    for row in GOOD_ROWS:
-        answer = _post(client, json.dumps({"features": row}).encode())
+    for body, row in GOOD_BODIES.items():
+        answer = _post(client, body)
         if answer.status_code != 200:
-            fail(f"POST /predict {{\"features\": {row}}} got {answer.status_code}; expected 200 for three valid "
+            integers = any(isinstance(v, int) for v in row)
+            fail(f"POST /predict {body.decode()} got {answer.status_code}; expected 200 for three valid "
                  f"measurements. Its answer: {answer.text[:200]}. Hint: the route is POST /predict and the body "
-                 "is an object with a list of three numbers.")
+                 "is an object with a list of three numbers" + (
+                     "; JSON integers such as 181 are numbers too (a strict float field takes them, a check of "
+                     "type(v) is float does not)." if integers else "."))
         try:
             got = answer.json()
         except ValueError:
@@ -248,10 +262,9 @@ def _check_good(client, model) -> None:
         expected = _answer(model, row)
         if not isinstance(got, dict) or got.get("species") != expected["species"] or not (
                 is_number(got.get("probability")) and abs(got["probability"] - expected["probability"]) < 1e-6):
-            fail(f"POST /predict {{\"features\": {row}}} answered {answer.text[:200]}; expected {expected}. "
+            fail(f"POST /predict {body.decode()} answered {answer.text[:200]}; expected {expected}. "
                  "Hint: call model.predict_proba([features]) once, take the largest probability and the class "
                  "at that position in model.classes_.")
-        # also accept ints: 181 and 3750 above are JSON integers, which a strict float field must take too
 
 
 def _check_bad(client) -> None:
@@ -263,11 +276,12 @@ def _check_bad(client) -> None:
                  f"the request is at fault. Hint: {hint}.")
         if not 400 <= answer.status_code < 500:
             fail(f"{name} ({sent}) got {answer.status_code} with {answer.text[:120]}; expected a 4xx. Hint: {hint}.")
-        if len(answer.content) > SHORT:
-            fail(f"{name} ({len(body):,} bytes) got an error answer of {len(answer.content):,} bytes, which repeats "
-                 f"the request back; expected a short reason (under {SHORT:,} bytes). Hint: FastAPI's default 422 "
-                 "answer includes each wrong value as 'input'; add an exception handler for RequestValidationError "
-                 "that answers with the errors' 'loc' and 'msg' only.")
+        if len(answer.content) > SHORT or MARKER.encode() in answer.content:
+            fail(f"{name} ({len(body):,} bytes) got an error answer of {len(answer.content):,} bytes that repeats "
+                 f"what the request sent; expected a short reason (under {SHORT:,} bytes) with none of the request's "
+                 "values or field names in it. Hint: FastAPI's default 422 answer includes each wrong value as "
+                 "'input' (and a made-up field's name in 'loc'); add an exception handler for "
+                 "RequestValidationError that answers with the errors' 'msg' only.")
 
 
 @register(reference=_app_reference, also_right=[_app_by_hand, _app_with_validators],
@@ -451,8 +465,116 @@ def _score_keeps_the_draft_as_csv(model, inputs, outputs):
         os.replace(draft, target)
 
 
+def _score_cleans_up_in_place(model, inputs, outputs):
+    """Writes under the final name and deletes the file if writing fails: no `except` runs when the job is killed."""
+    Path(outputs).mkdir(parents=True, exist_ok=True)
+    for source in sorted(Path(inputs).glob("*.csv")):
+        target = Path(outputs) / source.name
+        if target.exists():
+            continue
+        rows = pd.read_csv(source)
+        try:
+            rows.assign(species=model.predict(rows[FEATURES])).to_csv(target, index=False)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+
+
+def _score_draft_in_tmp(model, inputs, outputs):
+    """Writes the draft in the system's temporary folder and moves it: across file systems a move is a copy."""
+    import shutil
+
+    Path(outputs).mkdir(parents=True, exist_ok=True)
+    for source in sorted(Path(inputs).glob("*.csv")):
+        target = Path(outputs) / source.name
+        if target.exists():
+            continue
+        rows = pd.read_csv(source)
+        descriptor, draft = tempfile.mkstemp(suffix=".csv")
+        with os.fdopen(descriptor, "w") as handle:
+            rows.assign(species=model.predict(rows[FEATURES])).to_csv(handle, index=False)
+        shutil.move(draft, target)
+
+
+class _Watch:
+    """What the learner's job does to the outputs folder, seen through Python's audit hooks (PEP 578).
+
+    A check cannot kill the job at the worst moment, so it watches instead:
+    an output opened for writing under its final name is torn by a kill at
+    the wrong time, and a draft moved in from another folder is copied, not
+    renamed, when that folder is on another file system.
+    """
+
+    outputs: Path | None = None
+    names: frozenset = frozenset()
+    in_place: set = set()
+    moved_in: dict = {}
+
+
+_WATCH = _Watch()
+_HOOKED = []
+
+
+def _writes(mode, flags) -> bool:
+    if isinstance(mode, str):
+        return any(c in mode for c in "wax+")
+    return bool(isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _WATCH.outputs is None or event not in ("open", "os.rename"):
+        return
+    try:
+        if event == "open" and not isinstance(args[0], int) and _writes(args[1], args[2]):
+            path = Path(os.fsdecode(args[0])).resolve()
+            if path.parent == _WATCH.outputs and path.name in _WATCH.names:
+                _WATCH.in_place.add(path.name)
+        elif event == "os.rename":
+            source, target = (Path(os.fsdecode(a)).resolve() for a in args[:2])
+            if target.parent == _WATCH.outputs and source.parent != _WATCH.outputs:
+                _WATCH.moved_in[target.name] = source.parent
+    except (TypeError, ValueError, OSError):  # a path the hook cannot read is not one of ours
+        pass
+
+
+@contextlib.contextmanager
+def _watching(outputs: Path, names):
+    if not _HOOKED:
+        sys.addaudithook(_audit)  # hooks cannot be removed; this one is idle outside the check
+        _HOOKED.append(True)
+    _WATCH.outputs, _WATCH.names, _WATCH.in_place, _WATCH.moved_in = outputs.resolve(), frozenset(names), set(), {}
+    try:
+        yield _WATCH
+    finally:
+        _WATCH.outputs = None
+
+
+def _expect_drafts_next_to_outputs(watch: _Watch, first: dict) -> None:
+    torn = {name: problem for name, problem in first.items() if problem}
+    hint = ("Hint: write to a draft file in the outputs folder, then os.replace(draft, target): the rename is "
+            "atomic, so the output appears whole or not at all.")
+    if torn:
+        name, problem = next(iter(torn.items()))
+        fail(f"the check crashed the job while it wrote sheet-2.csv, and outputs/{name} {problem}; expected each "
+             f"output whole or absent, whenever the job dies. {hint}")
+    if watch.in_place:
+        fail(f"the job opened outputs/{sorted(watch.in_place)[0]} for writing under its final name; expected each "
+             "output to appear whole or not at all. A kill while it writes (a kill runs no `except` or `finally`) "
+             f"leaves that file torn, and a re-run skips it as done. {hint}")
+    if watch.moved_in:
+        name, folder = next(iter(watch.moved_in.items()))
+        fail(f"outputs/{name} was moved in from {folder}; expected drafts in the outputs folder itself. Hint: "
+             "between two file systems a move is a copy, which a kill can tear; only a rename within one folder's "
+             "file system is atomic (tempfile.mkstemp(dir=outputs)).")
+    if not first:
+        fail("after a first run that crashed at sheet-2.csv, outputs/ holds no output; expected sheet-0.csv and "
+             "sheet-1.csv, scored before the crash. Hint: write each output as soon as its file is scored, into "
+             "the `outputs` folder (create it if it is missing).")
+
+
 @register(reference=_score_reference, also_right=[_score_fixed_draft_name],
-          mistakes=[_score_writes_in_place, _score_row_by_row, _score_everything_again, _score_keeps_the_draft_as_csv])
+          mistakes=[_score_writes_in_place, _score_row_by_row, _score_everything_again, _score_keeps_the_draft_as_csv,
+                    _score_cleans_up_in_place, _score_draft_in_tmp])
 def score_folder(fn) -> None:
     """Exercise 13.2: a batch job that leaves only whole outputs when it crashes, and a re-run that finishes it."""
     label = "score_folder(model, inputs, outputs)"
@@ -460,31 +582,25 @@ def score_folder(fn) -> None:
         inputs_dir, outputs = Path(scratch) / "inputs", Path(scratch) / "outputs"
         inputs_dir.mkdir()
         inputs = _make_inputs(inputs_dir)
-        try:
-            # run 1 crashes while it writes sheet-2 (row 5), run 2 while it scores sheet-3 (row 7)
-            _run_crashing(fn, FakeModel(crash_writing=_bill(2, 5)), inputs_dir, outputs)
-            first = _outputs_state(outputs, inputs)
-            _run_crashing(fn, FakeModel(crash_scoring=_bill(3, 7)), inputs_dir, outputs)
-        except NotImplementedError as error:
-            raise not_written(label, error) from error
-        torn = {name: problem for name, problem in first.items() if problem}
-        if torn:
-            name, problem = next(iter(torn.items()))
-            fail(f"the job crashed while writing sheet-2.csv, and outputs/{name} {problem}; expected each output to "
-                 "be whole or absent, whenever the job dies. Hint: write to a temporary file in the outputs folder, "
-                 "then os.replace(draft, target): the rename is atomic, so the output appears whole or not at all.")
-        if not first:
-            fail(f"after a first run that crashed at sheet-2.csv, outputs/ holds no output; expected sheet-0.csv and "
-                 "sheet-1.csv, scored before the crash. Hint: write each output as soon as its file is scored, into "
-                 "the `outputs` folder (create it if it is missing).")
-        before = {name: (outputs / name).stat().st_mtime_ns for name in first}
-        finisher = FakeModel()
-        call(fn, finisher, inputs_dir, outputs, label=label)
+        with _watching(outputs, inputs) as watch:
+            try:
+                # run 1 crashes while it writes sheet-2 (row 5), run 2 while it scores sheet-3 (row 7)
+                _run_crashing(fn, FakeModel(crash_writing=_bill(2, 5)), inputs_dir, outputs)
+                first = _outputs_state(outputs, inputs)
+                _run_crashing(fn, FakeModel(crash_scoring=_bill(3, 7)), inputs_dir, outputs)
+            except NotImplementedError as error:
+                raise not_written(label, error) from error
+            _expect_drafts_next_to_outputs(watch, first)
+            before = {name: (outputs / name).stat().st_mtime_ns for name in first}
+            finisher = FakeModel()
+            call(fn, finisher, inputs_dir, outputs, label=label)
+            _expect_drafts_next_to_outputs(watch, first)
         state = _outputs_state(outputs, inputs)
         again = sorted({name for name in first if any(np.isclose(_bill(int(name[6]), r), finisher.seen).any()
                                                       for r in range(ROWS))})
         rewritten = sorted(name for name in before if (outputs / name).stat().st_mtime_ns != before[name])
-        extra = sorted(p.name for p in outputs.glob("*.csv") if p.name not in inputs)
+        extra = sorted(p.name for p in outputs.iterdir() if p.is_file() and not p.name.startswith(".")
+                       and p.name not in inputs)
     missing = sorted(set(inputs) - set(state))
     if missing:
         fail(f"after the re-run, outputs/ has no {missing}; expected one output per input. Hint: the re-run must "
@@ -497,9 +613,9 @@ def score_folder(fn) -> None:
         fail(f"the re-run scored {again or rewritten} again, which the first run had finished; expected it to skip "
              "every input whose output exists. Hint: `if target.exists(): continue` before scoring.")
     if extra:
-        fail(f"outputs/ also holds {extra}, which are not outputs; expected only one .csv per input. Hint: give "
-             "drafts a name the next job will not read as an output (e.g. `.sheet-0.csv.part`), and delete a "
-             "draft when writing it fails.")
+        fail(f"outputs/ also holds {extra}, which are not outputs; expected only one file per input (drafts may "
+             "stay hidden). Hint: give drafts a hidden name the next job will not read as an output (e.g. "
+             "`.sheet-0.csv.part`), and delete a draft when writing it fails.")
     passed("score_folder", "a crash while scoring or writing leaves only whole outputs, and the re-run scores "
                            "only what is missing")
 
@@ -525,6 +641,16 @@ def _summary_sorted(timings_s, wall_seconds):
     rank = max(math.ceil(0.99 * n) - 1, 0)  # nearest rank
     middle = (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
     return {"p99 ms": ordered[rank], "p50 ms": middle, "requests/s": n / wall_seconds}
+
+
+def _summary_statistics(timings_s, wall_seconds):
+    import statistics
+
+    ms = [t * 1000 for t in timings_s]
+    if len(ms) == 1:
+        return {"requests/s": 1 / wall_seconds, "p50 ms": ms[0], "p99 ms": ms[0]}
+    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+    return {"requests/s": len(ms) / wall_seconds, "p50 ms": statistics.median(ms), "p99 ms": cuts[98]}
 
 
 def _summary_mean(timings_s, wall_seconds):
@@ -588,13 +714,16 @@ def _check_one(fn, timings, wall, label: str, as_list: bool) -> None:
             hint = ("the timings are in seconds; multiply by 1000 for milliseconds" if seconds else
                     "the mean is not the median: a slow tail pulls it up" if q == 50 and math.isclose(got[key], ms.mean(), rel_tol=1e-6) else
                     "p99 is the latency 99 % of requests stay under, not the slowest one" if q == 99 and math.isclose(got[key], ms.max(), rel_tol=1e-6) else
+                    "the value is above the slowest request: statistics.quantiles' default method ('exclusive') "
+                    "extrapolates beyond the data on small samples; use method='inclusive' or np.percentile"
+                    if got[key] > ms.max() * (1 + 1e-9) else
                     f"sort the timings first, then take the value {q} % of the way along (np.percentile(timings, {q}) "
                     "does both)")
             fail(f"{label} gives {key} {got[key]:.3f} for {len(ms)} timings; expected {np.percentile(ms, q):.3f} "
                  f"(any usual definition of the percentile gives {low:.3f} to {high:.3f}). Hint: {hint}.")
 
 
-@register(reference=_summary_reference, also_right=[_summary_sorted],
+@register(reference=_summary_reference, also_right=[_summary_sorted, _summary_statistics],
           mistakes=[_summary_mean, _summary_max, _summary_seconds, _summary_summed_time, _summary_unsorted])
 def load_summary(fn) -> None:
     """Exercise 13.3: requests/s, p50 and p99 in milliseconds from a load test's raw timings."""
