@@ -36,7 +36,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from mlcourse import batch, export, loadtest, servers, serving, train
+from mlcourse import batch, data, export, loadtest, servers, serving, train
 from mlcourse.course import ROOT, STATE_DIR
 
 torch.set_num_threads(1)  # the course's rule: one thread, so timings compare between runs and laptops
@@ -117,12 +117,22 @@ except ValueError as error:
 # network from code you trust; lesson 11's backbone is stored that way
 # (safetensors is the other common code-free format for weights).
 #
-# These loaders are as safe as their parsers, which have had holes: torch's
-# `weights_only` loader was bypassed before torch 2.6 (CVE-2025-32434), and
-# skops had a crafted-file hole of its own (CVE-2024-37065). So keep them
-# current, and check a model file's SHA-256 against the one its registry
-# recorded (lesson 12) before you load it.
-#
+# These loaders are as safe as their parsers, and parsers have holes: torch's
+# `weights_only` loader could be bypassed before torch 2.6 (CVE-2025-32434),
+# and skops has had security advisories of its own. So keep them current, read
+# what `get_untrusted_types` lists instead of trusting it blindly, and check
+# that the file is the one you meant: record its SHA-256 when you register the
+# model (as a tag, the way lesson 12 tags `test_accuracy`) and compare it
+# before loading:
+
+# %%
+registered_sha256 = data.sha256(model_file)  # at registration: store it with the model version
+# ... later, on the server, before loading:
+if data.sha256(model_file) != registered_sha256:
+    raise ValueError(f"{model_file} is not the registered model file")
+print("SHA-256", registered_sha256[:16], "… matches the registered file")
+
+# %% [markdown]
 # ## Batch inference first
 #
 # The class's advice is to start with **batch inference** if the problem
@@ -225,11 +235,14 @@ def loose_predict(request: LooseRequest) -> dict:
 # numbers), `extra="forbid"`, and exactly three measurements, each finite and
 # positive (the rule the batch job applies to its rows: two ways into one model
 # must refuse the same inputs, or one of them scores what the other rejects).
-# Its error handler answers where and why, never the request's own values:
+# Its error handler answers where and why, never the request's own values, and
+# puts a placeholder where a made-up field name (which could be 1 MB long)
+# would be:
 
 # %%
 print(inspect.getsource(serving.PredictRequest))
 print(inspect.getsource(serving.refuse_without_echo))
+print(inspect.getsource(serving._location))
 
 # %% [markdown]
 # The same requests, each sent to the loose app and to the course's app (the
@@ -318,6 +331,7 @@ def measure(url: str, concurrency: int, repeats: int = 3, seconds: float = 0.25)
     return {"clients": concurrency, "requests": sum(run.requests for run in runs),
             "requests/s": round(float(np.median(per_second))), "spread": f"{min(per_second):.0f}–{max(per_second):.0f}",
             "low": min(per_second), "high": max(per_second),
+            "mean ms": round(1000 * float(np.mean([t for run in runs for t in run.timings_s])), 2),
             "p50 ms": round(p50, 2), "p99 ms": round(p99, 2), "errors": sum(run.errors for run in runs)}
 
 
@@ -332,17 +346,20 @@ load.drop(columns=["low", "high"])
 # With one client, each request waits only for itself: p50 is one round trip
 # through HTTP, the schema and the model. With 16, the server is busy all the
 # time. For clients that each wait for their answer, *Little's law* ties the
-# numbers together: latency = clients ÷ requests/s. Check it on the table:
+# numbers together: mean latency = clients ÷ requests/s. Check it on the
+# table:
 
 # %%
 for _, row in load.iterrows():
-    print(f"{row['clients']:>2} clients: {row['clients']} / {row['requests/s']}/s = "
-          f"{1000 * row['clients'] / row['requests/s']:.2f} ms; measured p50 {row['p50 ms']} ms")
+    print(f"{row['clients']:>2} client(s): {row['clients']} / {row['requests/s']}/s = "
+          f"{1000 * row['clients'] / row['requests/s']:.2f} ms; measured mean {row['mean ms']} ms, "
+          f"p50 {row['p50 ms']} ms")
 
 # %% [markdown]
-# Sixteen times the clients did not buy sixteen times the requests/s: the
-# server was already busy most of the time with one client, so most of the extra
-# concurrency turned into waiting. Two things to know about this kind of load
+# Sixteen times the clients did not buy sixteen times the requests/s: most of
+# the extra concurrency turned into waiting. (On a laptop the clients run on
+# the same two cores as the server and take their share, so a server machine
+# would answer more; the comparisons below share that handicap.) Two things to know about this kind of load
 # test. Its clients are *closed-loop*: each waits for an answer before it
 # sends again, so when the server slows down, the traffic does too, and the
 # tail looks better than real users, who do not wait for each other, would see
@@ -417,10 +434,12 @@ pd.DataFrame([load.iloc[1].to_dict(), sync_row]).drop(columns=["low", "high"])
 # %% [markdown]
 # The rule: never call something slow from an `async def` handler, since the
 # whole server waits for it. For slow I/O (a database, another service), use an
-# async library and `await` it; for a model that keeps the CPU busy, threads do
-# not help (they share Python's interpreter lock), so run several worker
-# processes (`uvicorn --workers N`, gunicorn) or hand the model to a model
-# server. Every server this notebook started has stopped:
+# async library and `await` it. For a model that keeps the CPU busy, threads
+# help only while the model's library releases Python's interpreter lock (torch
+# and ONNX Runtime do inside their kernels; code in Python, like much of this
+# small scikit-learn pipeline, does not); worker processes always help, at the
+# cost of one copy of the model each (`uvicorn --workers N`, gunicorn), or hand
+# the model to a model server. Every server this notebook started has stopped:
 
 # %%
 print("course servers still running:", [servers.describe(entry) for entry in servers.leftovers()] or "none")
@@ -473,18 +492,20 @@ for runtime in ("torch", "ONNX"):
 # from run to run on a shared laptop, so read only ratios well away from 1,
 # and run the cell twice before you trust one. In batches of 256 the integer
 # arithmetic pays off in both runtimes. For a single row the runtime matters
-# more than the bits: both quantize each input at run time, but torch does it
-# as separate small operations, each with its own per-call overhead, which the
-# smaller matrix product does not win back, while ONNX Runtime runs it in a few
-# C++ kernels. Next to the 1 ms of an HTTP round trip in the load test, all
+# more than the bits: a one-row int8 product is no faster than a float one, so
+# the fixed costs of each call decide, and torch's eager quantized layers
+# (Python modules around one fused operation each) carry more of them than
+# ONNX Runtime's graph, which runs in C++. Next to the 1 ms of an HTTP round trip in the load test, all
 # four are fast; the difference matters on a phone, or for a model 100x larger.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), sharey=True)
 axes[0].barh(variants["variant"], variants["file KB"])
 axes[0].set(xlabel="file size (KB)", title="Size")
-axes[1].barh(variants["variant"], variants["batch 256 ms/row"] * 1000)
-axes[1].set(xlabel="µs per row, in batches of 256", title="Batched latency")
+axes[1].barh(variants["variant"], variants["p50 ms"] * 1000)
+axes[1].set(xlabel="µs per call, one row (p50)", title="One row at a time")
+axes[2].barh(variants["variant"], variants["batch 256 ms/row"] * 1000)
+axes[2].set(xlabel="µs per row, in batches of 256", title="Per-row cost in batches")
 for axis in axes:
     axis.invert_yaxis()
 fig.suptitle("The same network, four ways to ship it")
@@ -532,6 +553,6 @@ print(f"{penguin_onnx.stat().st_size / 1024:.1f} KB; over {len(measurements)} pe
 # **Keypoints**
 # - Ship models in formats that hold no code: skops (with its trusted types), a torch `state_dict` loaded with `weights_only=True`, ONNX; keep their loaders current and check the file's hash. A pickle runs code when it is loaded.
 # - Start with batch inference. Write each output to a draft and rename it; skip what is done; send bad rows to rejects with a reason; run one job at a time. Then a killed job is finished by a re-run.
-# - A model server loads the model once, answers `/health`, and refuses every bad request with a short 4xx: strict types, exact length, finite and plausible numbers (the batch job's rules), no extra fields, a body limit, nothing echoed.
-# - Measure requests/s, p50 and p99 under a bounded load; latency = clients ÷ requests/s. Micro-batching buys throughput when requests arrive together, and costs its wait when they do not.
+# - A model server loads the model once, answers `/health`, and refuses every bad request with a short 4xx: strict types, exact length, finite and positive numbers (the batch job's rules), no extra fields, a body limit, nothing echoed.
+# - Measure requests/s, p50 and p99 under a bounded load; mean latency = clients ÷ requests/s. Micro-batching buys throughput when requests arrive together, and costs its wait when they do not.
 # - ONNX runs a model without its training framework; int8 makes it about 4x smaller. Check agreement with the original after every conversion, and time it where it will run.

@@ -35,11 +35,13 @@ model = serving.load_model(serving.ensure_model())  # the lesson's penguin class
 #
 # Every bad request must get a 4xx, never a 5xx, with a short answer that does
 # not repeat the request back: text or `true` instead of a number, an extra
-# field, the wrong number of features, NaN or an infinity, a body that is not
-# JSON. The check posts good requests and every kind of bad one through
-# FastAPI's `TestClient`; try a few yourself first, in the cell after your
-# function. The lesson's `serving.refuse_without_echo` is an error handler of
-# that kind; the imports at the top are a hint of what you need.
+# field, the wrong number of features, NaN or an infinity, a number that is
+# not positive, a body that is not JSON. The check posts good requests and
+# every kind of bad one through FastAPI's `TestClient`; try a few yourself
+# first, in the cell after your function. For the error answer you may write
+# your own handler or register the lesson's:
+# `app.add_exception_handler(RequestValidationError, serving.refuse_without_echo)`.
+# The imports at the top are a hint of what you need.
 
 # %%
 def make_app(model):
@@ -47,7 +49,8 @@ def make_app(model):
     # STUB: raise NotImplementedError("Exercise 13.1: a FastAPI app with a strict POST /predict")
     class PenguinRequest(BaseModel):
         model_config = ConfigDict(strict=True, extra="forbid")  # no "18.7" or true as numbers, no extra fields
-        features: Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]  # exactly three, no NaN or inf
+        # exactly three numbers, each finite (no NaN or inf) and positive (what the batch job also requires)
+        features: Annotated[list[Annotated[FiniteFloat, Field(gt=0)]], Field(min_length=3, max_length=3)]
 
     app = FastAPI()
 
@@ -85,8 +88,10 @@ check.make_app(make_app)
 #
 # The job will crash, and a scheduler will run it again. After any crash,
 # every file under an output's name must be whole, and the re-run must score
-# what is missing, and only that. The check crashes your job twice, once while
-# it scores and once while it writes a file, then lets it finish.
+# what is missing, and only that; when the job has finished, `outputs` holds
+# the outputs and nothing else (hidden files apart). The check crashes your
+# job twice, once while it scores and once while it writes a file, then lets
+# it finish.
 
 # %%
 def score_folder(model, inputs, outputs):
@@ -120,7 +125,8 @@ check.score_folder(score_folder)
 # and how long the test ran. Write `load_summary(timings_s, wall_seconds)`,
 # which returns `{"requests/s": ..., "p50 ms": ..., "p99 ms": ...}`: the
 # throughput, and the median and 99th-percentile latency in milliseconds.
-# Mind that 16 clients send requests at the same time.
+# Mind that 16 clients send requests at the same time, and that a test may
+# have made a single request.
 
 # %%
 def load_summary(timings_s, wall_seconds):
