@@ -138,7 +138,7 @@ print("SHA-256", registered_sha256[:16], "… matches the registered file")
 # The class's advice is to start with **batch inference** if the problem
 # allows it: inputs pile up in a folder (or a bucket), a job scores them on a
 # schedule, and the answers land in another folder. No server, no latency
-# target, and a job that is easy to re-run. Here is an inbox of 200 files of 40
+# target, and a job that is easy to re-run. Here is an inbox of 120 files of 40
 # penguins each; every tenth file has four rows a field sheet could hold:
 # a missing value, text, an infinity and a negative mass.
 
@@ -147,7 +147,8 @@ penguins = train.load_table()[0][train.FEATURES].astype(str)
 rng = np.random.default_rng(13)
 inbox, outbox = WORK / "inbox", WORK / "outbox"
 inbox.mkdir()
-for number in range(200):
+SHEETS = 120
+for number in range(SHEETS):
     sheet = penguins.iloc[rng.choice(len(penguins), 40, replace=False)].reset_index(drop=True)
     if number % 10 == 0:
         sheet.loc[:3, "body_mass_g"] = ["", "heavy", "inf", "-3750"]
@@ -183,7 +184,7 @@ try:
 finally:
     job.kill()  # if a line above failed, the job still stops here
 done = sorted(p.name for p in outbox.glob("*.csv"))
-print(f"killed after {len(done)} of 200 files; every output whole:",
+print(f"killed after {len(done)} of {SHEETS} files; every output whole:",
       all(len(pd.read_csv(outbox / name)) == 40 - 4 * (name.endswith("0.csv")) for name in done))
 print("drafts the kill left:", sorted(p.name for p in outbox.rglob(".*.part")) or "none this time")
 
@@ -198,7 +199,7 @@ print("drafts the kill left:", sorted(p.name for p in outbox.rglob(".*.part")) o
 summary = batch.run(inbox, outbox, model)
 print(summary)
 print("outputs:", len(list(outbox.glob("*.csv"))), "· drafts now:", len(list(outbox.rglob(".*.part"))),
-      "· rows scored:", sum(len(pd.read_csv(p)) for p in outbox.glob("*.csv")), "of", 200 * 40 - 20 * 4)
+      "· rows scored:", sum(len(pd.read_csv(p)) for p in outbox.glob("*.csv")), "of", SHEETS * 40 - SHEETS // 10 * 4)
 print(pd.read_csv(outbox / batch.REJECTS / "sheet-000.csv", keep_default_na=False))
 
 # %% [markdown]
@@ -317,14 +318,14 @@ schema = strict_app.app.openapi()["paths"]["/predict"]["post"]["responses"]
 # test* measures them: clients post as fast as the server answers, for a fixed
 # time. Ours is a small async client (`mlcourse/loadtest.py`, aiohttp),
 # bounded in time and count, so it always stops. Each setting runs three times
-# for 0.25 s after a warm-up; requests/s shows the spread of the three, and p50
+# for 0.2 s after a warm-up; requests/s shows the spread of the three, and p50
 # and p99 are computed over all their requests together:
 
 # %%
 good = {"features": [18.7, 181, 3750]}
 
 
-def measure(url: str, concurrency: int, repeats: int = 3, seconds: float = 0.25) -> dict:
+def measure(url: str, concurrency: int, repeats: int = 3, seconds: float = 0.2) -> dict:
     runs = [loadtest.run(url + "/predict", good, concurrency=concurrency, seconds=seconds) for _ in range(repeats)]
     per_second = [run.per_second for run in runs]
     p50, p99 = loadtest.latency_summary([t for run in runs for t in run.timings_s])
@@ -363,7 +364,7 @@ for _, row in load.iterrows():
 # test. Its clients are *closed-loop*: each waits for an answer before it
 # sends again, so when the server slows down, the traffic does too, and the
 # tail looks better than real users, who do not wait for each other, would see
-# it. And 0.25 s gives a few hundred requests, so p99 rests on a handful of
+# it. And 0.2 s gives a few hundred requests, so p99 rests on a handful of
 # them. A team measures for minutes, after a warm-up, at a fixed *arrival
 # rate*, with a load tool: k6 (`constant-arrival-rate`) or vegeta (Locust and
 # wrk are closed-loop too).
@@ -398,7 +399,8 @@ width = 0.38
 for offset, (handler, part) in zip((-width / 2, width / 2), load.groupby("handler")):
     spots = np.arange(len(part)) + offset
     axes[0].bar(spots, part["requests/s"], width, label=handler,
-                yerr=[part["requests/s"] - part["low"], part["high"] - part["requests/s"]], capsize=3)
+                yerr=[(part["requests/s"] - part["low"]).clip(lower=0),  # the median is rounded: never below 0
+                      (part["high"] - part["requests/s"]).clip(lower=0)], capsize=3)
     axes[1].bar(spots, part["p50 ms"], width, label=f"{handler} p50")
     axes[1].scatter(spots, part["p99 ms"], marker="_", s=200, color="black", zorder=3)
 for axis in axes:
