@@ -97,6 +97,10 @@ print("the loader printed:", loaded.stdout.decode().strip())
 # and holds no Python at all.
 
 # %%
+network = export.wide_mlp()  # lesson 13's network, below; its state_dict is tensors only
+torch.save(network.state_dict(), WORK / "weights.pt")
+network.load_state_dict(torch.load(WORK / "weights.pt", weights_only=True))
+print("torch.load(weights_only=True) of a state_dict: loaded", len(network.state_dict()), "tensors")
 (WORK / "surprise.pt").write_bytes(payload)
 try:
     torch.load(WORK / "surprise.pt", weights_only=True)
@@ -529,6 +533,11 @@ print(f"{penguin_onnx.stat().st_size / 1024:.1f} KB; over {len(measurements)} pe
       f"and the species agree on {np.mean(onnx_proba.argmax(1) == sklearn_proba.argmax(1)):.0%}")
 
 # %% [markdown]
+# The course's server serves this file too, through ONNX Runtime (the class
+# names travel in the file's metadata): `python -m mlcourse.serving --model
+# .course/lesson13/penguin-species.onnx --port 8000`. The course's tests check
+# that its answers match the scikit-learn model's.
+#
 # ### *Self-paced* · What this means on a phone
 #
 # The class names the runtimes for mobile and embedded devices; their current

@@ -28,6 +28,7 @@ Optimum, and served with ONNX Runtime, Triton or TorchServe.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import tempfile
 import time
@@ -145,7 +146,9 @@ def sklearn_to_onnx(pipeline: Pipeline, path: Path) -> Path:
     The input is float32 of shape ``[None, 3]`` (any number of rows). The
     ``zipmap=False`` option makes the probabilities an array, one column per
     class, instead of a list of {class: probability} dicts, which is faster and
-    compares directly with ``predict_proba``.
+    compares directly with ``predict_proba``. The class names go into the
+    file's metadata (``classes``), so the course's server can serve the file
+    with ONNX Runtime alone (``python -m mlcourse.serving --model FILE.onnx``).
     """
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType
@@ -154,6 +157,8 @@ def sklearn_to_onnx(pipeline: Pipeline, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     onnx_model = to_onnx(pipeline, initial_types=[("features", FloatTensorType([None, 3]))],
                          options={id(pipeline): {"zipmap": False}})
+    # the class names, in the order of the probability columns, for a server that has no scikit-learn object
+    onnx_model.metadata_props.add(key="classes", value=json.dumps([str(c) for c in pipeline.classes_]))
     path.write_bytes(onnx_model.SerializeToString())
     return path
 

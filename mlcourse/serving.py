@@ -71,17 +71,40 @@ class Problem(BaseModel):
 
 
 def load_model(path: Path):
-    """Load a skops file, refusing one that holds any type outside skops's trusted list.
+    """Load a skops file, refusing one that holds any type outside skops's trusted list; or an ONNX file.
 
     A model file is code until proven otherwise; the trusted list is skops's
-    own here, never one read from the file.
+    own here, never one read from the file. An ``.onnx`` file (written by
+    :func:`mlcourse.export.sklearn_to_onnx`) holds no code and runs in ONNX
+    Runtime, see :class:`OnnxClassifier`.
     """
+    if Path(path).suffix == ".onnx":
+        return OnnxClassifier(path)
     import skops.io
 
     untrusted = skops.io.get_untrusted_types(file=path)
     if untrusted:
         raise ValueError(f"{path} holds types the server does not trust: {untrusted}")
     return skops.io.load(path)
+
+
+class OnnxClassifier:
+    """A classifier exported to ONNX, run by ONNX Runtime, with scikit-learn's ``predict_proba`` and ``classes_``."""
+
+    def __init__(self, path: Path):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        classes = self.session.get_modelmeta().custom_metadata_map.get("classes")
+        if classes is None:
+            raise ValueError(f"{path} has no 'classes' in its metadata: export it with mlcourse.export.sklearn_to_onnx")
+        self.classes_ = np.array(json.loads(classes))
+        self.input = self.session.get_inputs()[0].name
+
+    def predict_proba(self, rows) -> np.ndarray:
+        return self.session.run(["probabilities"], {self.input: np.asarray(rows, dtype=np.float32)})[0]
 
 
 class MicroBatcher:
@@ -293,7 +316,8 @@ def start(model: Path | None = None, version: str = "local", port: int | None = 
 
 def main(argv: list[str] | None = None) -> int:
     command = argparse.ArgumentParser(prog="python -m mlcourse.serving", description=__doc__.split("\n\n")[0])
-    command.add_argument("--model", type=Path, default=None, help="a skops file (default: the course's model)")
+    command.add_argument("--model", type=Path, default=None,
+                         help="a skops or ONNX file (default: the course's model, skops)")
     command.add_argument("--port", type=int, required=True)
     command.add_argument("--version", default="local", help="the model version the answers name")
     command.add_argument("--handler", choices=HANDLERS, default="async", help="how /predict calls the model")

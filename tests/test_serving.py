@@ -284,3 +284,19 @@ def test_make_serve_answers_on_the_port_asked_for_and_stops_on_ctrl_c(tmp_path):
                 member.kill()
             except psutil.NoSuchProcess:
                 pass
+
+
+def test_the_server_serves_the_onnx_export_with_the_same_answers(tmp_path):
+    from mlcourse import export
+
+    model = serving.load_model(serving.ensure_model())
+    onnx_file = export.sklearn_to_onnx(model, tmp_path / "penguin.onnx")
+    rows = [[18.7, 181, 3750], [14.5, 215, 5000], [19.5, 195, 3650]]
+    with servers.running("model-onnx", lambda port: serving.command(port, onnx_file, "onnx-1")) as running:
+        for row, proba in zip(rows, model.predict_proba(rows)):
+            status, answer, _ = post(running, json.dumps({"features": row}).encode(), JSON)
+            answer = json.loads(answer)
+            assert status == 200 and answer["model_version"] == "onnx-1"
+            assert answer["species"] == model.classes_[proba.argmax()]
+            assert answer["probability"] == pytest.approx(proba.max(), abs=1e-5)  # float32 in ONNX Runtime
+        assert post(running, b'{"features": [NaN, 181, 3750]}', JSON)[0] == 422
