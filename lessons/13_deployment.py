@@ -303,7 +303,8 @@ pd.DataFrame(answers)
 # course's tests check every answer against it):
 
 # %%
-schema = strict_app.app.openapi()["paths"]["/predict"]["post"]["responses"]
+with TestClient(strict_app) as client:
+    schema = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["responses"]
 {code: answer["description"] for code, answer in schema.items()}
 
 # %% [markdown]

@@ -38,6 +38,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from mlcourse.course import STATE_DIR
+from mlcourse.metrics import CountRequests, ServerMetrics
 from mlcourse.train import FEATURES
 
 MAX_BODY_BYTES = 1_000_000
@@ -160,7 +161,7 @@ class MicroBatcher:
 
 def create_app(model_path: Path, version: str = "local", handler: str = "async"):
     """The FastAPI application serving the model in ``model_path``; ``handler`` is one of :data:`HANDLERS`."""
-    from fastapi import FastAPI
+    from fastapi import FastAPI, Response
     from fastapi.exceptions import RequestValidationError
 
     if handler not in HANDLERS:
@@ -181,29 +182,37 @@ def create_app(model_path: Path, version: str = "local", handler: str = "async")
                              422: {"model": Problem, "description": "The request does not match the schema"}})
     app.add_exception_handler(RequestValidationError, refuse_without_echo)
 
+    metrics = ServerMetrics()
+
+    @app.get("/metrics", include_in_schema=False)
+    async def scrape() -> Response:
+        body, kind = metrics.exposition()
+        return Response(body, media_type=kind)
+
     @app.get("/health")
     async def health() -> dict:
         return {"status": "ok", "model_version": version, "handler": handler}
 
-    def answer(proba: np.ndarray) -> Prediction:
+    def answer(proba: np.ndarray, features: list[float]) -> Prediction:
         best = int(proba.argmax())
-        return Prediction(species=str(app.state.model.classes_[best]), probability=float(proba[best]),
-                          model_version=version)
+        species = str(app.state.model.classes_[best])
+        metrics.predicted(species, features)
+        return Prediction(species=species, probability=float(proba[best]), model_version=version)
 
     if handler == "sync":
         @app.post("/predict", response_model=Prediction)
         def predict_in_a_thread(request: PredictRequest) -> Prediction:
-            return answer(app.state.model.predict_proba([request.features])[0])
+            return answer(app.state.model.predict_proba([request.features])[0], request.features)
     elif handler == "batched":
         @app.post("/predict", response_model=Prediction)
         async def predict_batched(request: PredictRequest) -> Prediction:
-            return answer(await app.state.batcher(request.features))
+            return answer(await app.state.batcher(request.features), request.features)
     else:
         @app.post("/predict", response_model=Prediction)
         async def predict(request: PredictRequest) -> Prediction:
-            return answer(app.state.model.predict_proba([request.features])[0])
+            return answer(app.state.model.predict_proba([request.features])[0], request.features)
 
-    return BodyLimit(app, MAX_BODY_BYTES)
+    return CountRequests(BodyLimit(app, MAX_BODY_BYTES), metrics)
 
 
 async def refuse_without_echo(request, error):

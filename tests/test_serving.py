@@ -300,3 +300,43 @@ def test_the_server_serves_the_onnx_export_with_the_same_answers(tmp_path):
             assert answer["species"] == model.classes_[proba.argmax()]
             assert answer["probability"] == pytest.approx(proba.max(), abs=1e-5)  # float32 in ONNX Runtime
         assert post(running, b'{"features": [NaN, 181, 3750]}', JSON)[0] == 422
+
+
+def test_metrics_count_exactly_the_requests_sent_by_path_and_status(server):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def scrape() -> dict:
+        connection = http.client.HTTPConnection(servers.HOST, server.port, timeout=10)
+        connection.request("GET", "/metrics")
+        text = connection.getresponse().read().decode()
+        connection.close()
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(text) for s in family.samples}
+
+    def value(samples, name, **labels):
+        return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+    before = scrape()
+    for _ in range(7):
+        post(server, json.dumps(GOOD).encode(), JSON)
+    for body, headers in (BAD["NaN"], BAD["an extra field"], BAD["no content type"]):
+        post(server, body, headers)
+    after = scrape()
+    moved = {key: after[key] - before.get(key, 0.0) for key in after}
+    assert value(moved, "model_requests_total", path="/predict", status="200") == 7
+    assert value(moved, "model_requests_total", path="/predict", status="422") == 2
+    assert value(moved, "model_requests_total", path="/predict", status="415") == 1  # the body limit's answers too
+    assert value(moved, "model_request_seconds_count", path="/predict") == 10
+    assert sum(v for (name, _), v in moved.items() if name == "model_predictions_total") == 7
+    assert value(moved, "model_input_body_mass_g_count") == 7
+    assert value(moved, "model_input_body_mass_g_bucket", le="3750.0") == 7  # GOOD's mass is 3750 g
+
+
+def test_two_apps_in_one_python_do_not_clash_in_the_metrics_registry(tmp_path):
+    from fastapi.testclient import TestClient
+
+    model = serving.ensure_model(tmp_path / "model.skops")
+    for _ in range(2):  # a notebook cell run twice
+        with TestClient(serving.create_app(model)) as client:
+            assert client.post("/predict", json=GOOD).status_code == 200
+            assert "model_predictions_total" in client.get("/metrics").text

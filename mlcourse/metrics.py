@@ -1,0 +1,74 @@
+"""What the model server tells Prometheus: requests, latency, and what it predicts.
+
+Each server app gets a registry of its own (not ``prometheus_client``'s global
+one), so building a second app in the same Python, as a notebook re-running a
+cell does, never fails with "Duplicated timeseries". ``GET /metrics`` answers
+in Prometheus's text format, which a Prometheus server scrapes and
+``prometheus_client.parser`` reads back.
+
+- ``model_requests_total{path, status}``: every answer, errors included (a 413
+  or 415 from the body limit too, since this middleware wraps everything);
+- ``model_request_seconds{path}``: a latency histogram, from which PromQL's
+  ``histogram_quantile`` estimates p99;
+- ``model_predictions_total{species}``: what the model answers, whose mix
+  shifts when the traffic does;
+- ``model_input_body_mass_g``: a histogram of one input feature, for drift.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+PATHS = ("/predict", "/health", "/metrics")  # anything else is counted as "other": labels must stay few
+LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+MASS_BUCKETS = tuple(range(2500, 6501, 250))
+
+
+class ServerMetrics:
+    """The metrics of one server app, in a registry of their own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("model_requests", "Answers sent, by path and HTTP status", ["path", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("model_request_seconds", "Time to answer, by path", ["path"],
+                                 buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.predictions = Counter("model_predictions", "Predictions made, by species", ["species"],
+                                   registry=self.registry)
+        self.body_mass = Histogram("model_input_body_mass_g", "Body mass in the requests scored (g)",
+                                   buckets=MASS_BUCKETS, registry=self.registry)
+
+    def predicted(self, species: str, features: list[float]) -> None:
+        self.predictions.labels(species=species).inc()
+        self.body_mass.observe(features[-1])
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The text a scrape of ``/metrics`` gets, and its content type."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class CountRequests:
+    """ASGI middleware: count every answer by path and status, and time it."""
+
+    def __init__(self, app, metrics: ServerMetrics):
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"] if scope["path"] in PATHS else "other"
+        status = {"code": 500}  # if the app fails before it answers, the server answers 500
+        started = time.perf_counter()
+
+        async def send_and_note(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            self.metrics.latency.labels(path=path).observe(time.perf_counter() - started)
+            self.metrics.requests.labels(path=path, status=str(status["code"])).inc()
