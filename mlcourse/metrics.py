@@ -39,6 +39,12 @@ class ServerMetrics:
                                    registry=self.registry)
         self.body_mass = Histogram("model_input_body_mass_g", "Body mass in the requests scored (g)",
                                    buckets=MASS_BUCKETS, registry=self.registry)
+        # series that exist at 0 from the start: Prometheus computes a rate only from two scrapes of a series,
+        # so one born with the first error would hide that error from rate() and from the alerts built on it
+        for path in PATHS:
+            self.latency.labels(path=path)
+            for status in ("200", "413", "415", "422", "500") if path == "/predict" else ("200",):
+                self.requests.labels(path=path, status=status)
 
     def predicted(self, species: str, features: list[float]) -> None:
         self.predictions.labels(species=species).inc()

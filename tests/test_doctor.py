@@ -35,3 +35,15 @@ def test_unbuilt_notebooks_fail_with_a_fix(course):
 def test_report_shows_the_fix_under_each_failure():
     text = doctor.report([doctor.Verdict("a", True, "fine"), doctor.Verdict("b", False, "broken", "do this")])
     assert text.splitlines() == ["✓ a: fine", "✗ b: broken", "    fix: do this", "1 problem(s) to fix before the course"]
+
+
+def test_doctor_reports_prometheus_as_an_optional_extra_either_way(monkeypatch):
+    from mlcourse import prometheus
+    from mlcourse.workbook import doctor
+
+    monkeypatch.setattr(prometheus.shutil, "which", lambda name: None)
+    absent = doctor.prometheus_installed()
+    assert absent.ok and absent.warning and "apt-get install prometheus" in absent.fix
+    monkeypatch.setattr(prometheus.shutil, "which", lambda name: "/usr/bin/prometheus")
+    present = doctor.prometheus_installed()
+    assert present.ok and not present.warning and "/usr/bin/prometheus" in present.detail

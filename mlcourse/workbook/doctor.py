@@ -125,8 +125,19 @@ def servers_left_running() -> Verdict:
     return Verdict("course servers", True, detail, "stop them with `mlcourse servers --stop`", warning=True)
 
 
+def prometheus_installed() -> Verdict:
+    """An optional extra: lesson 14 runs a real Prometheus where one is installed, and skips that part if not."""
+    from mlcourse import prometheus
+
+    where = prometheus.binary()
+    if where:
+        return Verdict("Prometheus (optional)", True, f"installed: {where}")
+    return Verdict("Prometheus (optional)", True, "not installed: lesson 14 skips its real-Prometheus part",
+                   f"to add it: {prometheus.INSTALL_HINT}", warning=True)
+
+
 CHECKS: tuple[Callable[[], Verdict], ...] = (python_version, dependencies, torch_cpu, kernel, data_files, notebooks_built, free_disk,
-                                           servers_left_running)
+                                           servers_left_running, prometheus_installed)
 
 
 def run() -> list[Verdict]:
