@@ -51,3 +51,29 @@ def write_notebook(path: Path, *cells: tuple[str, str]) -> Path:
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run ``python -m mlcourse ARGS`` as a learner would, capturing its output."""
     return subprocess.run([sys.executable, "-m", "mlcourse", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def empty_store(tmp_path_factory):
+    """An MLflow database with its tables made: creating them takes seconds, copying it does not."""
+    from mlflow.tracking import MlflowClient
+
+    from mlcourse import tracking
+
+    folder = tmp_path_factory.mktemp("empty-store")
+    MlflowClient(tracking.tracking_uri(folder)).search_experiments()
+    return folder / "mlflow.db"
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch, empty_store):
+    """A private course state folder: runs, MLflow store, key; also for subprocesses."""
+    from mlcourse import privacy, tracking
+
+    (tmp_path / "mlflow").mkdir()
+    shutil.copyfile(empty_store, tmp_path / "mlflow" / "mlflow.db")
+    monkeypatch.setenv("MLCOURSE_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(tracking, "RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr(tracking, "STORE_DIR", tmp_path / "mlflow")
+    monkeypatch.setattr(privacy, "KEY_FILE", tmp_path / "pseudonym.key")
+    return tmp_path

@@ -24,28 +24,6 @@ from mlcourse.workbook.cli import main as cli_main
 FAST = train.Params(alpha=1e-4, learning_rate=0.03, epochs=8, seed=0)
 
 
-@pytest.fixture(scope="session")
-def empty_store(tmp_path_factory):
-    """An MLflow database with its tables made: creating them takes seconds, copying it does not."""
-    from mlflow.tracking import MlflowClient
-
-    folder = tmp_path_factory.mktemp("empty-store")
-    MlflowClient(tracking.tracking_uri(folder)).search_experiments()
-    return folder / "mlflow.db"
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch, empty_store):
-    """A private course state folder: runs, MLflow store, key; also for subprocesses."""
-    (tmp_path / "mlflow").mkdir()
-    shutil.copyfile(empty_store, tmp_path / "mlflow" / "mlflow.db")
-    monkeypatch.setenv("MLCOURSE_STATE_DIR", str(tmp_path))
-    monkeypatch.setattr(tracking, "RUNS_DIR", tmp_path / "runs")
-    monkeypatch.setattr(tracking, "STORE_DIR", tmp_path / "mlflow")
-    monkeypatch.setattr(privacy, "KEY_FILE", tmp_path / "pseudonym.key")
-    return tmp_path
-
-
 def cli(*args: str, state) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=120, cwd=ROOT,
                           env={**os.environ, "MLCOURSE_STATE_DIR": str(state)})

@@ -1,4 +1,4 @@
-"""The ``mlcourse`` command: setup, build, grade, gradebook, doctor, bench, data, reproduce, mlflow, serve, servers, clean.
+"""The ``mlcourse`` command: setup, build, grade, gradebook, doctor, bench, data, reproduce, promote, mlflow, serve, servers, clean.
 
 Problems a user can fix (a wrong path, a corrupt notebook, a bad marker) are
 printed as one line on stderr with exit status 2; a traceback is only for
@@ -114,6 +114,14 @@ def _reproduce(args: argparse.Namespace) -> int:
     return tracking.main_reproduce(args.run_id, args.tolerance)
 
 
+def _promote(args: argparse.Namespace) -> int:
+    from mlcourse import promotion
+
+    decision = promotion.promote(args.candidate, args.model, args.metric, args.margin)
+    print(decision)
+    return 0 if decision.promote else 1
+
+
 def _port(args: argparse.Namespace) -> int | None:
     """--port, else $PORT; 0 or nothing means a free port."""
     value = args.port if args.port is not None else os.environ.get("PORT", "")
@@ -224,6 +232,15 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("run_id", metavar="RUN_ID", help="the run's id (a unique prefix of 6+ characters will do)")
     sub.add_argument("--tolerance", type=float, default=1e-9, help="largest metric difference that passes (default 1e-9)")
     sub.set_defaults(run=_reproduce)
+
+    sub = commands.add_parser("promote", help="the promotion gate: make a model version champion only if it earns it "
+                                              "(exit 0 promoted, 1 refused, 2 cannot judge)")
+    sub.add_argument("candidate", metavar="CANDIDATE", help="a version number of the model, or @alias (e.g. @challenger)")
+    sub.add_argument("--model", default="penguin-species", help="the registered model (default %(default)s)")
+    sub.add_argument("--metric", default="val_loss", help="the validation metric to compare, lower is better "
+                                                          "(default %(default)s)")
+    sub.add_argument("--margin", type=float, default=0.005, help="how much better it must be (default %(default)s)")
+    sub.set_defaults(run=_promote)
 
     sub = commands.add_parser("mlflow", help="start MLflow's UI on the course's store (127.0.0.1), until Ctrl-C")
     sub.add_argument("--port", type=int, help="the port (default: $PORT, else a free one)")
