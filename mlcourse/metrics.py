@@ -12,7 +12,10 @@ in Prometheus's text format, which a Prometheus server scrapes and
   ``histogram_quantile`` estimates p99;
 - ``model_predictions_total{species}``: what the model answers, whose mix
   shifts when the traffic does;
-- ``model_input_body_mass_g``: a histogram of one input feature, for drift.
+- ``model_input_body_mass_g``: a histogram of one input feature, for drift;
+- ``model_answers_total{version}`` and ``model_shadow_comparisons_total{agree}``:
+  which model answered, and how often a shadow challenger agreed (see
+  :mod:`mlcourse.rollout`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ class ServerMetrics:
                                    registry=self.registry)
         self.body_mass = Histogram("model_input_body_mass_g", "Body mass in the requests scored (g)",
                                    buckets=MASS_BUCKETS, registry=self.registry)
+        self.answers = Counter("model_answers", "Answers given, by the version of the model that gave them",
+                               ["version"], registry=self.registry)
+        self.shadow = Counter("model_shadow_comparisons", "Requests the challenger scored in the shadow, by whether "
+                              "it agreed with the champion", ["agree"], registry=self.registry)
         # series that exist at 0 from the start: Prometheus computes a rate only from two scrapes of a series,
         # so one born with the first error would hide that error from rate() and from the alerts built on it
         for path in PATHS:
@@ -46,8 +53,9 @@ class ServerMetrics:
             for status in ("200", "413", "415", "422", "500") if path == "/predict" else ("200",):
                 self.requests.labels(path=path, status=status)
 
-    def predicted(self, species: str, features: list[float]) -> None:
+    def predicted(self, species: str, features: list[float], version: str) -> None:
         self.predictions.labels(species=species).inc()
+        self.answers.labels(version=version).inc()
         self.body_mass.observe(features[-1])
 
     def exposition(self) -> tuple[bytes, str]:

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mlcourse.course import STATE_DIR
 from mlcourse.metrics import CountRequests, ServerMetrics
+from mlcourse.rollout import MODES, Rollout, Router
 from mlcourse.train import FEATURES
 
 MAX_BODY_BYTES = 1_000_000
@@ -159,22 +160,31 @@ class MicroBatcher:
                     answer.set_result(result)
 
 
-def create_app(model_path: Path, version: str = "local", handler: str = "async"):
-    """The FastAPI application serving the model in ``model_path``; ``handler`` is one of :data:`HANDLERS`."""
+def create_app(model_path: Path, version: str = "local", handler: str = "async", rollout: Rollout | None = None):
+    """The FastAPI application serving the model in ``model_path``; ``handler`` is one of :data:`HANDLERS`.
+
+    With a ``rollout``, a challenger model runs next to it, in the shadow or as a canary (async handler only).
+    """
     from fastapi import FastAPI, Response
     from fastapi.exceptions import RequestValidationError
 
     if handler not in HANDLERS:
         raise ValueError(f"handler must be one of {HANDLERS}, not {handler!r}")
+    if rollout is not None and handler != "async":
+        raise ValueError("a shadow or canary challenger needs the async handler")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.model = load_model(model_path)  # once, not per request
         app.state.batcher = MicroBatcher(app.state.model.predict_proba)
         worker = asyncio.create_task(app.state.batcher.run()) if handler == "batched" else None
+        router = Router(rollout, app.state.model, load_model(rollout.challenger), metrics) if rollout else None
+        app.state.router = router
         yield
         if worker:
             worker.cancel()
+        if router:
+            router.close()
 
     app = FastAPI(title="penguin-species", lifespan=lifespan,
                   responses={413: {"model": Problem, "description": "Content Too Large"},
@@ -193,11 +203,11 @@ def create_app(model_path: Path, version: str = "local", handler: str = "async")
     async def health() -> dict:
         return {"status": "ok", "model_version": version, "handler": handler}
 
-    def answer(proba: np.ndarray, features: list[float]) -> Prediction:
+    def answer(proba: np.ndarray, features: list[float], classes=None, answered_by: str = version) -> Prediction:
         best = int(proba.argmax())
-        species = str(app.state.model.classes_[best])
-        metrics.predicted(species, features)
-        return Prediction(species=species, probability=float(proba[best]), model_version=version)
+        species = str((app.state.model.classes_ if classes is None else classes)[best])
+        metrics.predicted(species, features, answered_by)
+        return Prediction(species=species, probability=float(proba[best]), model_version=answered_by)
 
     if handler == "sync":
         @app.post("/predict", response_model=Prediction)
@@ -207,6 +217,11 @@ def create_app(model_path: Path, version: str = "local", handler: str = "async")
         @app.post("/predict", response_model=Prediction)
         async def predict_batched(request: PredictRequest) -> Prediction:
             return answer(await app.state.batcher(request.features), request.features)
+    elif rollout is not None:
+        @app.post("/predict", response_model=Prediction)
+        async def predict_with_a_challenger(request: PredictRequest) -> Prediction:
+            proba, classes, answered_by = app.state.router.score(request.features, version)
+            return answer(proba, request.features, classes, answered_by)
     else:
         @app.post("/predict", response_model=Prediction)
         async def predict(request: PredictRequest) -> Prediction:
@@ -330,10 +345,18 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument("--port", type=int, required=True)
     command.add_argument("--version", default="local", help="the model version the answers name")
     command.add_argument("--handler", choices=HANDLERS, default="async", help="how /predict calls the model")
+    command.add_argument("--challenger", type=Path, help="a second model file, run next to the first (see --rollout)")
+    command.add_argument("--challenger-version", default="challenger", help="the version its answers name")
+    command.add_argument("--rollout", choices=MODES, default="shadow", help="shadow: it scores, only logged; "
+                         "canary: it answers --canary-share of the requests")
+    command.add_argument("--canary-share", type=float, default=0.1)
+    command.add_argument("--shadow-log", type=Path, help="shadow: a JSON line per request, to this file")
     args = command.parse_args(argv)
     import uvicorn
 
-    app = create_app(args.model or ensure_model(), args.version, args.handler)
+    rollout = (Rollout(args.challenger, args.challenger_version, args.rollout, args.canary_share,
+                       shadow_log=args.shadow_log) if args.challenger else None)
+    app = create_app(args.model or ensure_model(), args.version, args.handler, rollout)
     uvicorn.run(app, host="127.0.0.1", port=args.port, workers=1, log_level="warning", access_log=False)
     return 0
 
