@@ -83,3 +83,20 @@ def over_windows(reference: pd.DataFrame, traffic: pd.DataFrame, features: list[
             rows.append({"start": start, "feature": feature, "psi": psi(reference[feature], part[feature], bins),
                          "ks": statistic, "ks_p": p_value})
     return pd.DataFrame(rows)
+
+
+PSI_LIMIT = 0.25  # the rule of thumb's "large shift"
+
+
+def retrain_reasons(psi_by_feature: dict[str, float], accuracy: float | None, baseline_accuracy: float,
+                    psi_limit: float = PSI_LIMIT, accuracy_drop: float = 0.05) -> list[str]:
+    """Why the model should be retrained now (an empty list: not yet), from the two signals production has.
+
+    Drift comes first, because it needs no labels; accuracy confirms it days
+    later, when the labels arrive (``accuracy`` is None until they do).
+    """
+    reasons = [f"{feature} has drifted (PSI {score:.2f} > {psi_limit})"
+               for feature, score in psi_by_feature.items() if score > psi_limit]
+    if accuracy is not None and accuracy < baseline_accuracy - accuracy_drop:
+        reasons.append(f"accuracy on labelled traffic is {accuracy:.3f}, down from {baseline_accuracy:.3f}")
+    return reasons

@@ -73,3 +73,38 @@ class Router:
     def close(self) -> None:
         if self.log:
             self.log.close()
+
+
+@dataclass(frozen=True)
+class CanaryVerdict:
+    """What the rollback rule concluded on a stream of labelled outcomes."""
+
+    roll_back: bool
+    at: int | None  # the position in the stream where it decided to roll back
+    canary_error: float
+    champion_error: float
+    canary_labelled: int
+
+
+def canary_verdict(outcomes, canary: str, min_labelled: int = 50, margin: float = 0.02,
+                   z: float = 2.0) -> CanaryVerdict:
+    """Walk labelled outcomes ``(version, correct)`` in arrival order; roll back at the first point where the
+    canary has at least ``min_labelled`` outcomes and its error rate exceeds the champion's by more than
+    ``margin`` plus ``z`` standard errors of the difference.
+
+    The standard error keeps the rule from rolling back on the noise of a few
+    unlucky answers; ``min_labelled`` keeps it from deciding on almost nothing.
+    """
+    errors = {True: 0, False: 0}  # keyed by "is the canary"
+    counts = {True: 0, False: 0}
+    for position, (version, correct) in enumerate(outcomes):
+        is_canary = version == canary
+        counts[is_canary] += 1
+        errors[is_canary] += not correct
+        if counts[True] >= min_labelled and counts[False] >= min_labelled:
+            p_canary, p_champion = errors[True] / counts[True], errors[False] / counts[False]
+            spread = np.sqrt(p_canary * (1 - p_canary) / counts[True] + p_champion * (1 - p_champion) / counts[False])
+            if p_canary - p_champion > margin + z * spread:
+                return CanaryVerdict(True, position, p_canary, p_champion, counts[True])
+    rates = [errors[side] / counts[side] if counts[side] else float("nan") for side in (True, False)]
+    return CanaryVerdict(False, None, rates[0], rates[1], counts[True])

@@ -50,3 +50,12 @@ def test_windows_find_a_shift_that_starts_at_a_known_row():
     assert (mass.loc[:1500, "psi"] < 0.1).all() and (mass.loc[2000:, "psi"] > 0.25).all()
     assert (mass.loc[2000:, "ks_p"] < 1e-6).all()
     assert (scores[scores.feature == "flipper"]["psi"] < 0.1).all()  # the feature that did not move
+
+
+def test_retraining_is_triggered_by_drift_before_labels_and_by_accuracy_after():
+    assert drift.retrain_reasons({"mass": 0.02, "flipper": 0.04}, None, 0.82) == []
+    early = drift.retrain_reasons({"mass": 0.02, "flipper": 0.61}, None, 0.82)
+    assert early == ["flipper has drifted (PSI 0.61 > 0.25)"]
+    late = drift.retrain_reasons({"mass": 0.02, "flipper": 0.61}, 0.72, 0.82)
+    assert len(late) == 2 and "accuracy on labelled traffic is 0.720" in late[1]
+    assert drift.retrain_reasons({}, 0.80, 0.82) == []  # within the allowed drop

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 
+import numpy as np
 import pytest
 import skops.io
 from fastapi.testclient import TestClient
@@ -74,3 +75,23 @@ def test_a_rollout_is_refused_with_a_handler_it_cannot_use_and_with_a_share_out_
         rollout.Rollout(challenger, mode="canary", share=1.5)
     with pytest.raises(ValueError, match="mode must be"):
         rollout.Rollout(challenger, mode="blue-green")
+
+
+def _outcomes(seed: int, n: int, champion_error: float, canary_error: float, share: float = 0.2):
+    rng = np.random.default_rng(seed)
+    canary = rng.random(n) < share
+    wrong = rng.random(n) < np.where(canary, canary_error, champion_error)
+    return [("v2" if c else "v1", not w) for c, w in zip(canary, wrong)]
+
+
+def test_the_rollback_rule_rolls_a_clearly_worse_canary_back_and_rarely_a_canary_as_good():
+    worse = [rollout.canary_verdict(_outcomes(seed, 3000, 0.18, 0.30), "v2") for seed in range(20)]
+    assert all(v.roll_back for v in worse) and all(v.canary_labelled >= 50 for v in worse)
+    same = [rollout.canary_verdict(_outcomes(seed, 3000, 0.18, 0.18), "v2") for seed in range(100)]
+    assert sum(v.roll_back for v in same) <= 3  # false alarms: checked at every outcome, still rare
+
+
+def test_the_rollback_rule_waits_for_enough_labels():
+    few = _outcomes(0, 100, 0.1, 0.9)  # a terrible canary, but only about 20 labelled answers
+    verdict = rollout.canary_verdict(few, "v2", min_labelled=50)
+    assert not verdict.roll_back and verdict.canary_labelled < 50
