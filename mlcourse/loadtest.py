@@ -94,12 +94,16 @@ async def _warm_up(session, url: str, body: dict) -> None:
 
 def run(url: str, body: dict, concurrency: int = 1, seconds: float = 3.0, max_requests: int = 10_000) -> Result:
     """Post ``body`` to ``url`` from ``concurrency`` clients for ``seconds`` (at most ``max_requests`` in all)."""
+    return run_coroutine(_load(url, body, concurrency, seconds, max_requests))
+
+
+def run_coroutine(coroutine):
+    """Run ``coroutine`` to its end and return its result, also from inside a running loop (a notebook's)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(_load(url, body, concurrency, seconds, max_requests))
-    # inside a running loop (a notebook): run in a thread with a loop of its own
-    from concurrent.futures import ThreadPoolExecutor
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor  # a thread, with a loop of its own
 
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, _load(url, body, concurrency, seconds, max_requests)).result()
+        return pool.submit(asyncio.run, coroutine).result()
