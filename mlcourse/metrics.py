@@ -12,7 +12,8 @@ in Prometheus's text format, which a Prometheus server scrapes and
   ``histogram_quantile`` estimates p99;
 - ``model_predictions_total{species}``: what the model answers, whose mix
   shifts when the traffic does;
-- ``model_input_body_mass_g``: a histogram of one input feature, for drift;
+- ``model_input_flipper_length_mm``: a histogram of one input feature, for drift
+  (its ``_sum`` over its ``_count`` is the mean, which PromQL can watch);
 - ``model_answers_total{version}`` and ``model_shadow_comparisons_total{agree}``:
   which model answered, and how often a shadow challenger agreed (see
   :mod:`mlcourse.rollout`).
@@ -24,9 +25,12 @@ import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
+from mlcourse.train import FEATURES
+
+FLIPPER = FEATURES.index("flipper_length_mm")
 PATHS = ("/predict", "/health", "/metrics")  # anything else is counted as "other": labels must stay few
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
-MASS_BUCKETS = tuple(range(2500, 6501, 250))
+FLIPPER_BUCKETS = tuple(range(170, 241, 5))
 
 
 class ServerMetrics:
@@ -40,8 +44,8 @@ class ServerMetrics:
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
         self.predictions = Counter("model_predictions", "Predictions made, by species", ["species"],
                                    registry=self.registry)
-        self.body_mass = Histogram("model_input_body_mass_g", "Body mass in the requests scored (g)",
-                                   buckets=MASS_BUCKETS, registry=self.registry)
+        self.flipper = Histogram("model_input_flipper_length_mm", "Flipper length in the requests scored (mm)",
+                                 buckets=FLIPPER_BUCKETS, registry=self.registry)
         self.answers = Counter("model_answers", "Answers given, by the version of the model that gave them",
                                ["version"], registry=self.registry)
         self.shadow = Counter("model_shadow_comparisons", "Requests the challenger scored in the shadow, by whether "
@@ -56,7 +60,7 @@ class ServerMetrics:
     def predicted(self, species: str, features: list[float], version: str) -> None:
         self.predictions.labels(species=species).inc()
         self.answers.labels(version=version).inc()
-        self.body_mass.observe(features[-1])
+        self.flipper.observe(features[FLIPPER])
 
     def exposition(self) -> tuple[bytes, str]:
         """The text a scrape of ``/metrics`` gets, and its content type."""

@@ -14,7 +14,11 @@ from mlcourse import prometheus, servers, serving
 GOOD = json.dumps({"features": [18.7, 181, 3750]}).encode()
 BAD = b'{"features": [18.7, 181]}'
 RULES = [{"alert": "BadRequests", "expr": 'sum(rate(model_requests_total{path="/predict", status=~"4.."}[5s])) > 0',
-          "labels": {"severity": "page"}, "annotations": {"summary": "clients send requests the schema refuses"}}]
+          "labels": {"severity": "page"}, "annotations": {"summary": "clients send requests the schema refuses"}},
+         {"alert": "FlipperLengthShifted",  # the mean of an input feature over the last 10 s, against its usual level
+          "expr": "rate(model_input_flipper_length_mm_sum[10s]) / rate(model_input_flipper_length_mm_count[10s]) > 206",
+          "labels": {"severity": "ticket"}, "annotations": {"summary": "flipper lengths look longer than usual"}}]
+LONG_FLIPPERS = json.dumps({"features": [15.0, 230, 5000]}).encode()
 
 
 def test_without_prometheus_the_course_says_in_one_line_how_to_add_it(monkeypatch):
@@ -63,6 +67,9 @@ def test_prometheus_scrapes_the_server_answers_promql_and_the_alert_goes_from_in
         assert "BadRequests" not in prometheus.alerts(scraper)  # inactive
         assert all(_post(model.port, BAD) == 422 for _ in range(10))
         assert _until(lambda: prometheus.alerts(scraper).get("BadRequests") == "firing")
+        assert "FlipperLengthShifted" not in prometheus.alerts(scraper)  # 181 mm so far
+        assert all(_post(model.port, LONG_FLIPPERS) == 200 for _ in range(40))  # a drifted input
+        assert _until(lambda: prometheus.alerts(scraper).get("FlipperLengthShifted") == "firing")
     finally:
         scraper.stop()
         model.stop()

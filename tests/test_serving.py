@@ -328,8 +328,10 @@ def test_metrics_count_exactly_the_requests_sent_by_path_and_status(server):
     assert value(moved, "model_requests_total", path="/predict", status="415") == 1  # the body limit's answers too
     assert value(moved, "model_request_seconds_count", path="/predict") == 10
     assert sum(v for (name, _), v in moved.items() if name == "model_predictions_total") == 7
-    assert value(moved, "model_input_body_mass_g_count") == 7
-    assert value(moved, "model_input_body_mass_g_bucket", le="3750.0") == 7  # GOOD's mass is 3750 g
+    assert value(moved, "model_input_flipper_length_mm_count") == 7
+    assert value(moved, "model_input_flipper_length_mm_sum") == 7 * 181  # GOOD's flipper is 181 mm
+    assert value(moved, "model_input_flipper_length_mm_bucket", le="185.0") == 7
+    assert value(moved, "model_input_flipper_length_mm_bucket", le="180.0") == 0
 
 
 def test_two_apps_in_one_python_do_not_clash_in_the_metrics_registry(tmp_path):
