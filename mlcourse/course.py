@@ -83,6 +83,6 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("12_experiment_tracking", "Experiment tracking", "automate experiment tracking", 35, ("track",),
            extra=15),
     Lesson("13_deployment", "Deployment", "deploy production models", 40, ("deploy",), extra=15),
-    Lesson("14_production", "Production", "support production models", 35, ("deploy",)),
+    Lesson("14_production", "Production", "support production models", 35, ("deploy",), extra=10),
     Lesson("15_scaling_out", "Scaling out (extension)", "distributed training, pipelines", 25, live=False),
 )

@@ -45,7 +45,7 @@ def missing() -> str | None:
 def write_config(folder: Path, target: str, rules: list[dict], interval_s: float = 1.0) -> Path:
     """Write ``prometheus.yml`` (scraping ``target``, host:port) and ``rules.yml`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    every = f"{interval_s:g}s"
+    every = f"{round(interval_s * 1000)}ms"  # Prometheus's durations take whole units: 500ms, not 0.5s
     (folder / "rules.yml").write_text(yaml.safe_dump({"groups": [{"name": "course", "rules": rules}]}),
                                       encoding="utf-8")
     config = {"global": {"scrape_interval": every, "evaluation_interval": every},
@@ -65,9 +65,10 @@ def command(port: int, config: Path, storage: Path) -> list[str]:
             f"--web.listen-address={servers.HOST}:{port}", "--log.level=warn"]
 
 
-def start(folder: Path, target: str, rules: list[dict], port: int | None = None) -> servers.Server:
+def start(folder: Path, target: str, rules: list[dict], port: int | None = None,
+          interval_s: float = 1.0) -> servers.Server:
     """Start Prometheus scraping ``target`` with ``rules``; return once ``/-/ready`` answers."""
-    config = write_config(folder, target, rules)
+    config = write_config(folder, target, rules, interval_s)
     return servers.start("prometheus", lambda free: command(free, config, folder / "data"), port=port,
                          health="/-/ready", timeout=60)
 

@@ -31,6 +31,7 @@ MODULES = {
     "freeze": "transfer", "load_pretrained": "transfer",
     "tracked_train": "tracking", "best_run": "tracking", "why_not_reproduced": "tracking",
     "make_app": "deployment", "score_folder": "deployment", "load_summary": "deployment",
+    "psi": "production", "gate": "production", "should_roll_back": "production",
 }
 
 __all__ = ["MODULES", "registry", *sorted(MODULES)]
