@@ -93,3 +93,16 @@ def query(server: servers.Server, promql: str) -> list[dict]:
 def alerts(server: servers.Server) -> dict[str, str]:
     """Each alert's name and state ("pending" or "firing"); an inactive alert is not listed."""
     return {alert["labels"]["alertname"]: alert["state"] for alert in _get(server, "/api/v1/alerts")["alerts"]}
+
+
+def wait_for(server: servers.Server, promql: str, at_least: float, timeout: float = 5.0) -> bool:
+    """Wait until ``promql``'s first value reaches ``at_least`` (a scrape has seen the traffic); False on timeout."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = query(server, promql)
+        if result and float(result[0]["value"][1]) >= at_least:
+            return True
+        time.sleep(0.05)
+    return False

@@ -97,12 +97,16 @@ def psi(fn) -> None:
             fail(f"{label} on {name} returned {describe(got)}; expected one finite number. Hint: "
                  "return float(np.sum(...)); an empty bin needs a floor (e.g. 1e-4) before the logarithm.")
         want = _psi_reference(expected, actual, bins)
-        if not math.isclose(got, want, rel_tol=1e-3, abs_tol=1e-6):
-            hint = ("cut the bins at the reference's quantiles (np.quantile(expected, ...)), not at equal widths, "
-                    "and not at the live traffic's quantiles" if name != "the same sample" else
-                    "a sample against itself has the same share in every bin: PSI 0")
-            fail(f"{label} on {name} gave {got:.4f}; expected {want:.4f}. Hint: {hint}; use shares (counts divided "
-                 "by the sample's size), and give the outer bins no limit, so nothing falls outside.")
+        if not math.isclose(got, want, rel_tol=2e-2, abs_tol=2e-3):  # quantile methods differ a little
+            if name == "the same sample":
+                hint = "a sample against itself has the same share in every bin: PSI 0"
+            elif got > 10 * want:
+                hint = "use shares (counts divided by the sample's size), not counts"
+            else:
+                hint = ("cut the bins at the reference's quantiles (np.quantile(expected, ...)), not at equal widths "
+                        "and not at the live traffic's quantiles; give the outer bins no limit, so nothing falls "
+                        "outside")
+            fail(f"{label} on {name} gave {got:.4f}; expected {want:.4f}. Hint: {hint}.")
     # degenerate inputs: they must not crash or give inf/NaN
     for name, expected, actual in (("a reference of one repeated value", np.full(200, 5.0), np.full(200, 9.0)),
                                    ("traffic far outside the reference", np.arange(100.0), np.arange(100.0) + 1e6),
@@ -183,6 +187,10 @@ CHAMPION = {"status": "FINISHED", "val_loss": 0.420, "test_loss": 0.450, "data_t
 GATE_CASES = [  # (what, candidate, champion, should promote, failed criteria)
     ("a clearly better candidate", {"status": "FINISHED", "val_loss": 0.380, "test_loss": 0.470, "data_tests_passed": True},
      CHAMPION, True, 0),
+    ("better on validation, worse on test", {"status": "FINISHED", "val_loss": 0.380, "test_loss": 0.600,
+                                             "data_tests_passed": True}, CHAMPION, True, 0),
+    ("the first model, crashed, with failed data tests", {"status": "FAILED", "val_loss": 0.380, "test_loss": 0.400,
+                                                          "data_tests_passed": False}, None, False, 2),
     ("the first model, no champion yet", {"status": "FINISHED", "val_loss": 0.500, "test_loss": 0.520,
                                           "data_tests_passed": True}, None, True, 0),
     ("a gain within the margin", {"status": "FINISHED", "val_loss": 0.415, "test_loss": 0.400, "data_tests_passed": True},
@@ -291,12 +299,29 @@ def _stream(seed, n, champion_error, canary_error, share=0.2):
     return [("v2" if c else "v1", bool(not w)) for c, w in zip(is_canary, wrong)]
 
 
+def _fixed(champion_errors: int, canary_errors: int, n: int = 1000):
+    return ([("v1", i >= champion_errors) for i in range(n)] + [("v2", i >= canary_errors) for i in range(n)])
+
+
+def _rollback_one_se(outcomes, canary, min_labelled=50, margin=0.02):
+    """Requires only 1 standard error: about 1 equal canary in 6 is rolled back by chance."""
+    mine = [c for v, c in outcomes if v == canary]
+    theirs = [c for v, c in outcomes if v != canary]
+    if min(len(mine), len(theirs)) < min_labelled:
+        return False
+    p1, p2 = 1 - np.mean(mine), 1 - np.mean(theirs)
+    return p1 - p2 > margin + math.sqrt(p1 * (1 - p1) / len(mine) + p2 * (1 - p2) / len(theirs))
+
+
 @register(reference=_rollback_reference, also_right=[_rollback_numpy],
-          mistakes=[_rollback_no_minimum, _rollback_no_noise, _rollback_counts, _rollback_backwards])
+          mistakes=[_rollback_no_minimum, _rollback_no_noise, _rollback_counts, _rollback_backwards, _rollback_one_se])
 def should_roll_back(fn) -> None:
     """Exercise 14.3: roll a canary back when its error rate is clearly worse than the champion's."""
     label = "should_roll_back(outcomes, canary)"
     cases = [("a canary clearly worse (30 % errors against 15 %)", _stream(1, 2000, 0.15, 0.30), True),
+             ("v2 with 200 errors in 1000, v1 with 150 in 1000 (a gap of 5 points, within margin + 2 SE)",
+              _fixed(150, 200), False),
+             ("v2 with 230 errors in 1000, v1 with 150 in 1000 (a gap of 8 points)", _fixed(150, 230), True),
              ("a canary as good as the champion", _stream(2, 4000, 0.15, 0.15), False),
              ("a canary a little worse, within noise on few answers", _stream(3, 400, 0.15, 0.18), False),
              ("a terrible canary with only a few labelled answers", _stream(4, 60, 0.15, 0.9), False),
