@@ -64,9 +64,9 @@ stream.head(3).round(1)
 # length. We start it with a *challenger* in the shadow (more on that below),
 # replay the two weeks day by day, and read `/metrics` after each day with
 # `prometheus_client`'s parser, as a Prometheus server would. Where Prometheus
-# is installed, a real one scrapes the server too, four times a second (a
-# simulated day takes half a second here), with an alert rule on the flipper
-# length's mean over the last second.
+# is installed, a real one scrapes the server too, ten times a second (a
+# simulated day takes under half a second here), with an alert rule on the
+# flipper length's mean over the last half second.
 
 # %%
 challenger_file = WORK / "challenger.skops"  # a weaker candidate: a tenth of the learning rate, two epochs
@@ -83,14 +83,15 @@ def with_challenger(mode: str, share: float = 0.2):
 
 
 RULES = [{"alert": "FlipperLengthShifted", "annotations": {"summary": "flipper lengths look longer than usual"},
-          "expr": "rate(model_input_flipper_length_mm_sum[1s]) / rate(model_input_flipper_length_mm_count[1s]) > 206"}]
+          "expr": "rate(model_input_flipper_length_mm_sum[500ms]) / rate(model_input_flipper_length_mm_count[500ms])"
+                  " > 206"}]
 print(prometheus.missing() or f"Prometheus found at {prometheus.binary()}: it scrapes the server below")
 
 # %%
 daily = []
 with servers.running("model-shadow", with_challenger("shadow")) as server:
     scraper = None if prometheus.missing() else prometheus.start(WORK / "prometheus", f"{servers.HOST}:{server.port}",
-                                                                  RULES, interval_s=0.25)
+                                                                  RULES, interval_s=0.1)
     try:
         before = monitoring.scrape(server.url)
         for day, requests in stream.groupby("day"):
@@ -110,14 +111,14 @@ with servers.running("model-shadow", with_challenger("shadow")) as server:
             if scraper:  # wait until Prometheus has scraped this day's traffic, then for a rule evaluation
                 seen = monitoring.value(after, "model_input_flipper_length_mm_count")
                 prometheus.wait_for(scraper, "sum(model_input_flipper_length_mm_count)", seen)
-                time.sleep(0.3)
+                time.sleep(0.11)  # one rule evaluation (every 0.1 s)
                 row["alert"] = prometheus.alerts(scraper).get("FlipperLengthShifted", "inactive")
             daily.append(row)
             before = after
         if scraper:  # two PromQL questions about the last second, for the self-paced part below
-            promql = {"requests/s": 'sum(rate(model_requests_total{path="/predict"}[1s]))',
+            promql = {"requests/s": 'sum(rate(model_requests_total{path="/predict"}[2s]))',
                       "p99 latency (s)": 'histogram_quantile(0.99, sum by (le) '
-                                         '(rate(model_request_seconds_bucket{path="/predict"}[1s])))'}
+                                         '(rate(model_request_seconds_bucket{path="/predict"}[2s])))'}
             asked = {name: prometheus.query(scraper, query) for name, query in promql.items()}
     finally:
         if scraper:
@@ -151,8 +152,8 @@ print(f"errors: {int(daily['errors'].sum())}; mean flipper {early['mean flipper 
 # valid, fast and wrong are what monitoring a *model* adds to monitoring a
 # service. Where Prometheus ran, the
 # `alert` column shows the rule going from inactive to firing when the board
-# changed (its one-second window can still hold some of the day before, so on a
-# slow laptop it may fire a day late; a real rule also waits, `for: 10m`, and
+# changed (its half-second window can still hold some of the day before, so on
+# a slow laptop it may fire a day late; a real rule also waits, `for: 10m`, and
 # compares with a baseline instead of a fixed 206 mm).
 #
 # ### *Self-paced* · Prometheus and Grafana
@@ -163,7 +164,7 @@ print(f"errors: {int(daily['errors'].sum())}; mean flipper {early['mean flipper 
 # (rate(model_request_seconds_bucket{path="/predict"}[5m])))` the p99 latency
 # estimated from the histogram's buckets, and a rule like the one above turns
 # a query into an alert that Alertmanager sends to e-mail or a pager. The two
-# queries, asked of the Prometheus above about the last second of traffic:
+# queries, asked of the Prometheus above about the last two seconds of traffic:
 
 # %%
 if prometheus.missing():
