@@ -115,7 +115,7 @@ with servers.running("model-shadow", with_challenger("shadow")) as server:
                 row["alert"] = prometheus.alerts(scraper).get("FlipperLengthShifted", "inactive")
             daily.append(row)
             before = after
-        if scraper:  # two PromQL questions about the last second, for the self-paced part below
+        if scraper:  # two PromQL questions about the last two seconds, for the self-paced part below
             promql = {"requests/s": 'sum(rate(model_requests_total{path="/predict"}[2s]))',
                       "p99 latency (s)": 'histogram_quantile(0.99, sum by (le) '
                                          '(rate(model_request_seconds_bucket{path="/predict"}[2s])))'}
@@ -152,8 +152,8 @@ print(f"errors: {int(daily['errors'].sum())}; mean flipper {early['mean flipper 
 # valid, fast and wrong are what monitoring a *model* adds to monitoring a
 # service. Where Prometheus ran, the
 # `alert` column shows the rule going from inactive to firing when the board
-# changed (its half-second window can still hold some of the day before, so on
-# a slow laptop it may fire a day late; a real rule also waits, `for: 10m`, and
+# changed (its half-second window can still hold some of the day before, so
+# the timing can make it fire a day late; a real rule also waits, `for: 10m`, and
 # compares with a baseline instead of a fixed 206 mm).
 #
 # ### *Self-paced* · Prometheus and Grafana
@@ -173,8 +173,8 @@ else:
     for name, result in asked.items():
         print(f"{name}: {float(result[0]['value'][1]):.4g}" if result else f"{name}: no data in the window")
 
-# %% [markdown] Grafana draws dashboards
-# from the same queries. pip cannot install Prometheus: `apt-get install
+# %% [markdown]
+# Grafana draws dashboards from the same queries. pip cannot install Prometheus: `apt-get install
 # prometheus`, `brew install prometheus`, or a release binary; `mlcourse
 # doctor` says whether it is there (`mlcourse/prometheus.py` starts it).
 #
@@ -214,17 +214,18 @@ print("the other features after day 8: PSI at most", psi_by_day.loc[8:, ["bill_d
 
 # %% [markdown]
 # Flipper length crosses 0.25 on day 8 and stays there; the other two
-# features stay low. PSI is noisy on small samples (10 bins, about 200
+# features stay within the noise (as printed, against up to 0.13 before the
+# drift). PSI is noisy on small samples (10 bins, about 200
 # requests a day and 342 reference rows: up to about 0.13 by chance, as
 # printed), so the 0.25 line, not the 0.1 one, is the alarm here. Each day is
 # scored when it ends; a team slides the window (hourly, over the last day) to
 # hear sooner, at the price of more tests. Before the drift some
-# KS tests say p < 0.05 anyway. With 3 features tested every day, 1 test in 20
-# would do so by chance alone, which is what a p-value of 0.05 means; here a
-# few more, because the reference's measurements are rounded (whole
-# millimetres, tens of grams) and the KS test assumes values without ties. A
-# team either corrects for the number of tests or, as here, acts on an effect
-# size (PSI) and keeps the p-value as a second opinion. In practice a monitoring library does this per
+# KS tests say p < 0.05 anyway. At p < 0.05, 1 test in 20 does so by chance
+# alone, which is what the threshold means: 1.2 of these 24 are expected, and
+# 3 or more happen by chance in about 1 run in 9 (this traffic is resampled
+# from the reference, which makes the test, if anything, cautious). A team
+# either corrects for the number of tests or, as here, acts on an effect size
+# (PSI) and keeps the p-value as a second opinion. In practice a monitoring library does this per
 # feature and per data type, with reports: Evidently, NannyML, alibi-detect,
 # whylogs.
 #
@@ -335,8 +336,8 @@ print(f"v2 answered {(answers.model_version == 'v2').mean():.0%} of the requests
       + (f" (decided at outcome {verdict.at})" if verdict.roll_back else ""))
 
 # %% [markdown]
-# Read the verdict with its numbers. v2 is worse (we built it so, and the
-# shadow showed it disagrees with v1 on about 1 request in 10), but a gap of a
+# Read the verdict with its numbers. v2 is worse (we built it so; the shadow
+# only showed that it differs from v1, on about 1 request in 10), but a gap of a
 # few points on a few hundred labelled answers is within what chance gives, so
 # the rule, built not to roll back on chance, does not fire: it has little
 # power this early. "Not rolled back" is not "promote": promotion needs its own

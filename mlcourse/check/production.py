@@ -82,7 +82,9 @@ def _psi_cases():
         "a 10 % shift": (reference, rng.lognormal(5.3, 0.25, 2000) * 1.10, 10),
         "a 30 % shift": (reference, rng.lognormal(5.3, 0.25, 2000) * 1.30, 10),
         "5 bins": (reference, rng.lognormal(5.3, 0.25, 1000) * 1.10, 5),
-        "samples of different sizes": (reference[:500], rng.lognormal(5.3, 0.25, 4000) * 1.05, 10),
+        "a small live sample": (reference, rng.lognormal(5.3, 0.25, 500) * 1.05, 10),
+        "a fifth of the traffic beyond the reference's largest value": (
+            reference, np.concatenate([rng.lognormal(5.3, 0.25, 800), np.full(200, reference.max() * 2)]), 10),
     }
 
 
@@ -101,7 +103,14 @@ def psi(fn) -> None:
             if name == "the same sample":
                 hint = "a sample against itself has the same share in every bin: PSI 0"
             elif got > 10 * want:
-                hint = "use shares (counts divided by the sample's size), not counts"
+                hint = "use shares (counts divided by the sample's size), not counts or percentages"
+            elif math.isclose(got / want, math.log10(math.e), rel_tol=0.05):
+                hint = "use the natural logarithm (np.log), not log10"
+            elif "beyond" in name:
+                hint = ("values above the reference's largest one belong in the last bin: give the outer bins no "
+                        "limit (np.histogram drops values outside its first and last edges)")
+            elif 0.3 < got / want < 0.7:
+                hint = "PSI adds up (a - e) * ln(a / e) over the bins: both the difference and the logarithm"
             else:
                 hint = ("cut the bins at the reference's quantiles (np.quantile(expected, ...)), not at equal widths "
                         "and not at the live traffic's quantiles; give the outer bins no limit, so nothing falls "
@@ -304,7 +313,7 @@ def _fixed(champion_errors: int, canary_errors: int, n: int = 1000):
 
 
 def _rollback_one_se(outcomes, canary, min_labelled=50, margin=0.02):
-    """Requires only 1 standard error: about 1 equal canary in 6 is rolled back by chance."""
+    """Requires only 1 standard error: a real gap within 2 standard errors rolls a canary back (so does chance, more often)."""
     mine = [c for v, c in outcomes if v == canary]
     theirs = [c for v, c in outcomes if v != canary]
     if min(len(mine), len(theirs)) < min_labelled:
@@ -325,6 +334,7 @@ def should_roll_back(fn) -> None:
              ("a canary as good as the champion", _stream(2, 4000, 0.15, 0.15), False),
              ("a canary a little worse, within noise on few answers", _stream(3, 400, 0.15, 0.18), False),
              ("a terrible canary with only a few labelled answers", _stream(4, 60, 0.15, 0.9), False),
+             ("a terrible canary, but few answers from the champion", _stream(7, 120, 0.10, 0.6, share=0.9), False),
              ("a canary better than the champion", _stream(5, 3000, 0.20, 0.10), False),
              ("a canary worse on a large sample", _stream(6, 20000, 0.15, 0.20), True)]
     for what, outcomes, should in cases:
