@@ -94,11 +94,9 @@ class OnnxClassifier:
     """A classifier exported to ONNX, run by ONNX Runtime, with scikit-learn's ``predict_proba`` and ``classes_``."""
 
     def __init__(self, path: Path):
-        import onnxruntime
+        from mlcourse.export import onnx_session
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(path)
         classes = self.session.get_modelmeta().custom_metadata_map.get("classes")
         if classes is None:
             raise ValueError(f"{path} has no 'classes' in its metadata: export it with mlcourse.export.sklearn_to_onnx")

@@ -87,28 +87,7 @@ def _short_errors(error) -> list:
 
 
 def _app_reference(model):
-    from typing import Annotated
-
-    from fastapi import FastAPI, Request
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
-    from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
-
-    class PenguinRequest(BaseModel):
-        model_config = ConfigDict(strict=True, extra="forbid")
-        features: Annotated[list[Annotated[FiniteFloat, Field(gt=0)]], Field(min_length=3, max_length=3)]
-
-    app = FastAPI()
-
-    @app.exception_handler(RequestValidationError)
-    async def refuse(request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _short_errors(error)}, status_code=422)
-
-    @app.post("/predict")
-    async def predict(request: PenguinRequest) -> dict:
-        return _answer(model, request.features)
-
-    return app
+    return _app_from(_three(_positive()))(model)
 
 
 def _app_by_hand(model):
