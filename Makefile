@@ -8,8 +8,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.mlcourse-installed
+# True when a Java 17+ is on the PATH: lesson 15's Spark part (an optional extra) can run
+JAVA_OK = $(BIN)/python -c 'import sys; from mlcourse import spark; v = spark.java_version(); sys.exit(not (v and v >= spark.JAVA_NEEDED))'
 
-.PHONY: setup build lab test bench doctor mlflow serve clean distclean
+.PHONY: setup build lab test bench doctor mlflow serve spark clean distclean
 
 setup: $(STAMP)
 
@@ -19,8 +21,16 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -c 'import sys' 2>/dev/null || { echo "Creating $(VENV)/ ..."; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	@echo "Installing the course's packages into $(VENV)/ (2 to 3 minutes, once) ..."
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@if $(JAVA_OK); then echo "Java 17+ found: adding Spark for lesson 15 (about 490 MB) ..."; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[spark]'; \
+	else echo "No Java 17+ here: lesson 15 will skip its Spark part (install Java, then make spark)"; fi
 	$(BIN)/mlcourse setup
 	@touch $(STAMP)
+
+# Lesson 15's optional Spark part: pyspark (about 490 MB), once Java 17+ is installed.
+spark: setup
+	@$(JAVA_OK) || { $(BIN)/python -c 'from mlcourse import spark; print(spark.missing())'; exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[spark]'
 
 build: setup
 	$(BIN)/mlcourse build

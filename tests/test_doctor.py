@@ -47,3 +47,12 @@ def test_doctor_reports_prometheus_as_an_optional_extra_either_way(monkeypatch):
     monkeypatch.setattr(prometheus.shutil, "which", lambda name: "/usr/bin/prometheus")
     present = doctor.prometheus_installed()
     assert present.ok and not present.warning and "/usr/bin/prometheus" in present.detail
+
+
+def test_doctor_reports_spark_as_an_optional_extra_and_says_how_to_get_java(monkeypatch, tmp_path):
+    from mlcourse.workbook import doctor
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java here
+    absent = doctor.spark_ready()
+    assert absent.ok and absent.warning and "lesson 15 skips its Spark part" in absent.detail
+    assert "openjdk" in absent.fix and "make spark" in absent.fix

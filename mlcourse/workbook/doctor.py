@@ -136,8 +136,19 @@ def prometheus_installed() -> Verdict:
                    f"to add it: {prometheus.INSTALL_HINT}", warning=True)
 
 
+def spark_ready() -> Verdict:
+    """An optional extra: lesson 15 runs Spark where Java 17+ and pyspark are installed, and skips that part if not."""
+    from mlcourse import spark
+
+    reason = spark.missing()
+    if reason is None:
+        return Verdict("Spark (optional)", True, f"ready: Java {spark.java_version()}, pyspark {spark.pyspark_version()}")
+    what, _, fix = reason.partition(": ")
+    return Verdict("Spark (optional)", True, f"{what}: lesson 15 skips its Spark part", fix.rstrip("."), warning=True)
+
+
 CHECKS: tuple[Callable[[], Verdict], ...] = (python_version, dependencies, torch_cpu, kernel, data_files, notebooks_built, free_disk,
-                                           servers_left_running, prometheus_installed)
+                                           servers_left_running, prometheus_installed, spark_ready)
 
 
 def run() -> list[Verdict]:

@@ -1,0 +1,482 @@
+# %% [markdown]
+# # 15 · Scaling out: when one process is not enough
+#
+# **Questions**
+# - When is it worth spreading training or data over several processes or machines, and when is it not?
+# - Do two processes training one model give the same result as one, and what does "the same" mean?
+# - How many machines would make a step faster, and where does adding more stop paying?
+# - What do Spark and workflow engines add, and when does a team need them?
+#
+# **Objectives**
+# - Train one model with `DistributedDataParallel` in 2 CPU processes (gloo, 127.0.0.1) and compare it with one process, step by step, in float32 and float64.
+# - Time a training step's compute and its all-reduce apart, with 1 and 2 processes.
+# - Fit a ring all-reduce cost model to the measurements and predict the speed-up on 8 and 64 machines, with its assumptions.
+# - Run a feature pipeline and an MLlib model on a table with Spark in local mode (where Java is installed) and match scikit-learn on the same rows.
+# - Draw the course's own pipeline as a DAG and say which workflow engine fits which job.
+#
+# **Minutes**: self-paced, 25 (15 reading, 10 exercises), an extension after the day · **Prerequisites**: lessons 03 and 04 (SGD, autograd), 12 to 14 (the pipeline).
+
+# %%
+import inspect
+import shutil
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import display
+
+from mlcourse import distributed, pipeline, scaling, spark, traffic
+from mlcourse.course import STATE_DIR
+from mlcourse.train import FEATURES, TARGET
+
+torch.set_num_threads(1)  # one thread per process: two processes on two cores, no contention
+WORK = STATE_DIR / "lesson15"  # this notebook's files; a re-run starts from empty
+shutil.rmtree(WORK, ignore_errors=True)
+WORK.mkdir(parents=True)
+
+# %% [markdown]
+# ## Why distribute, and why not
+#
+# The class gives three reasons to spread training over several processors:
+#
+# | reason | what is spread | what it costs |
+# |---|---|---|
+# | too much data for one machine's memory or disk, or to read in time | the rows (*data parallelism*: each worker reads and trains on its share) | moving data, and a result to combine |
+# | a model too large for one device's memory | the model (*model parallelism*: layers, or parts of each layer, on different devices; FSDP and ZeRO shard the weights and optimizer state) | activations and weights sent between devices at every step |
+# | not enough wall time | the batch (data parallelism again: N workers, each 1/N of every batch) | an all-reduce of the gradients at every step |
+#
+# Every one of them adds start-up time (processes, connections), a
+# communication cost paid again at every step, and complexity: more ways to
+# fail, results that are harder to reproduce, and code that is harder to debug.
+# So first try what does not distribute: a table of a few GB fits in a laptop's
+# memory (pandas, polars, DuckDB), a bigger single machine is cheaper than a
+# cluster to run and to program, a sample of the data often answers the
+# question, and a faster loop beats more machines. This course's data and
+# models fit one laptop; the lesson runs the real tools on it to show what they
+# cost and what they promise.
+#
+# ## Data-parallel training in two processes
+#
+# `mlcourse.distributed` trains a small network (321 weights) on a seeded
+# regression problem, with SGD on batches of 64 rows, once in this process and
+# once with `torch.distributed` in 2 processes. `run_parallel` starts fresh
+# Pythons with `torch.multiprocessing.spawn`, joins them into one **gloo** group
+# (gloo is torch's backend for CPUs; NCCL is the one for NVIDIA GPUs) on
+# 127.0.0.1 and a free port, and runs jobs in every process. One launch does
+# all of this lesson's parallel work, because starting the processes costs
+# seconds. Here is a process's training job:
+
+# %%
+print(inspect.getsource(distributed._train_job))
+
+# %% [markdown]
+# `DistributedDataParallel` (DDP) gives every process the same starting
+# weights, and during the backward pass it **all-reduces** the gradients: every
+# process ends up with their average. Each process takes the same step, so the
+# copies stay the same without ever sending weights. Each process's loss is
+# scaled so that the average is the whole batch's gradient: that is exercise
+# 15.1. The job lives in a module, not in this notebook, because a spawned
+# process starts a new Python that imports the function it runs.
+#
+# Three trainings, each in one process and in two: a small learning rate, a
+# large one, and the large one in float64.
+
+# %%
+SETTINGS = {"lr 0.01, float32": {"lr": 0.01}, "lr 0.3, float32": {"lr": 0.3},
+            "lr 0.3, float64": {"lr": 0.3, "dtype": torch.float64}}
+MESSAGE_BYTES = tuple(4**k for k in range(5, 13))  # 1 KB to 16 MB, for the all-reduce timings below
+jobs = [("train", {"steps": 300, **setting}) for setting in SETTINGS.values()]
+BATCHES, REPEATS = (256, 1024), 3  # step timings below: each batch size timed 3 times, 10 steps each
+jobs += [("time", {"batch": batch, "steps": 10, "processes": processes})
+         for batch in BATCHES for _ in range(REPEATS) for processes in (1, 2)]  # 1 process: the baseline
+jobs += [("allreduce", {"sizes": MESSAGE_BYTES})]
+started = time.perf_counter()
+results = distributed.run_parallel(jobs, world=2)
+parallel_runs, timings, allreduce_times = results[:len(SETTINGS)], results[len(SETTINGS):-1], results[-1]
+print(f"2 processes started, joined, ran {len(jobs)} jobs and stopped in {time.perf_counter() - started:.1f} s")
+single_runs = [distributed.train_single(steps=300, **setting) for setting in SETTINGS.values()]
+
+# %%
+def losses(trajectory):
+    """The training loss after every step."""
+    return np.array([distributed.training_loss(weights) for weights in trajectory])
+
+
+rows = []
+for name, single, parallel in zip(SETTINGS, single_runs, parallel_runs, strict=True):
+    gap = distributed.largest_difference(single, parallel)
+    loss_single, loss_parallel = losses(single), losses(parallel)
+    rows.append({"setting": name, "gap after 10 steps": gap[9], "after 100": gap[99], "after 300": gap[-1],
+                 "loss at step 300, 1 process": loss_single[-1], "loss at step 300, 2 processes": loss_parallel[-1],
+                 "mean loss of steps 201-300, 1 process": loss_single[200:].mean(),
+                 "mean loss of steps 201-300, 2 processes": loss_parallel[200:].mean()})
+agreement = pd.DataFrame(rows).set_index("setting")
+agreement.style.format({c: "{:.1e}" for c in agreement.columns[:3]} | {c: "{:.3f}" for c in agreement.columns[3:]})
+
+# %%
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.4))
+for (name, single, parallel), style in zip(zip(SETTINGS, single_runs, parallel_runs, strict=True),
+                                           ["-", "--", ":"], strict=True):
+    gap = np.maximum(distributed.largest_difference(single, parallel), 1e-17)  # exact zeros on a log scale
+    left.plot(np.arange(1, len(gap) + 1), gap, style, label=name)
+left.set(yscale="log", xlabel="training step", ylabel="largest weight difference",
+         title="Weights: 1 process against 2")
+left.legend(fontsize=8)
+unstable = list(SETTINGS).index("lr 0.3, float32")
+for trajectory, style, label in ((single_runs[unstable], "-", "1 process"), (parallel_runs[unstable], "--", "2 processes")):
+    right.plot(np.arange(1, 301), losses(trajectory), style, label=label, linewidth=1)
+right.set(yscale="log", xlabel="training step", ylabel="training loss (MSE)", title="Loss at lr 0.3, float32")
+right.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# Read the table and the plots together.
+#
+# - **At the small learning rate** the two trainings differ by about float32's
+#   rounding (a few units in the 7th significant digit) and stay there: the
+#   same model, the same loss. They are not identical because the all-reduce
+#   adds the two halves' gradients in another order than one process adds the
+#   whole batch, and float32 addition is not associative (`(a + b) + c` can
+#   differ from `a + (b + c)` in the last bit).
+# - **At the large learning rate** the training is unstable: its loss jumps up
+#   and down by an order of magnitude from step to step (right), and every step
+#   amplifies a small difference. The weight gap grows by orders of magnitude
+#   until the two runs are different models, and the loss each ends on is a
+#   lottery; only averages over many steps still agree.
+# - **In float64** the gap starts about 10<sup>9</sup> times smaller and grows
+#   at the same rate. Double precision delays the drift; it does not remove it.
+#
+# So "the same result" has to be defined before it is tested: bit for bit (same
+# hardware, same order of operations, `torch.use_deterministic_algorithms`),
+# weights within a tolerance (only for a stable training), or the same metric
+# within its seed-to-seed spread (what matters, and what lesson 09 measured).
+# A result that a rounding difference changes says more about the learning
+# rate than about the code.
+#
+# ### The same code on several machines
+#
+# On a cluster the processes are started by **`torchrun`**, one per GPU or CPU
+# socket on every machine, and it tells each one its rank and where to meet.
+# Two machines with one process each, the first at 10.0.0.1:
+#
+# ```bash
+# # on 10.0.0.1 (rank 0 also hosts the rendezvous)       # on the second machine
+# torchrun --nnodes=2 --nproc-per-node=1 --node-rank=0 \  torchrun --nnodes=2 --nproc-per-node=1 --node-rank=1 \
+#   --master-addr=10.0.0.1 --master-port=29500 train.py     --master-addr=10.0.0.1 --master-port=29500 train.py
+# ```
+#
+# In `train.py`, `dist.init_process_group("gloo")` (or `"nccl"` on GPUs) reads
+# the rank, the world size and the address from the environment torchrun sets
+# (`RANK`, `WORLD_SIZE`, `MASTER_ADDR`, `MASTER_PORT`); the training job is the
+# one above. The notebook does not run torchrun: its rendezvous store listens
+# on every network interface of the machine, and this course opens ports on
+# 127.0.0.1 only. `run_parallel` plays torchrun's part on one laptop, with a
+# store that listens on 127.0.0.1.
+#
+# ## Beyond the laptop: measure, then model
+#
+# Is the two-process training faster? The launch above also timed a bigger
+# network (1.1 M weights, so 4.4 MB of float32 gradients), with each step's
+# compute (forward and backward on the process's half of the batch) and its
+# all-reduce timed apart: the median of 10 steps, 3 times for each batch size.
+# The baseline is the same job in one of the processes while the other waits,
+# run just before each parallel timing, so both are measured alike.
+
+# %%
+one_timings, two_timings = timings[0::2], timings[1::2]
+runs = pd.DataFrame([{"batch": one["batch"], "1 process: step ms": 1e3 * one["compute_s"],
+                      "2 processes: compute ms": 1e3 * two["compute_s"], "all-reduce ms": 1e3 * two["allreduce_s"],
+                      "step ms": 1e3 * (two["compute_s"] + two["allreduce_s"]),
+                      "speed-up": one["compute_s"] / (two["compute_s"] + two["allreduce_s"])}
+                     for one, two in zip(one_timings, two_timings, strict=True)])
+step_times = runs.groupby("batch").median()  # the middle of the 3 runs
+step_times["speed-up, lowest"] = runs.groupby("batch")["speed-up"].min()
+step_times["highest"] = runs.groupby("batch")["speed-up"].max()
+step_times.round(2)
+
+# %% [markdown]
+# Two processes cut the compute about in half (a little less with the smaller
+# batch): each does half the batch.
+# But the all-reduce of 4.4 MB over the loopback costs several milliseconds, a
+# copy through sockets, and with a batch of 256 it eats most or all of what
+# was saved: the lowest and highest speed-ups of the 3 runs sit on both sides
+# of 1 or close to it, a tie within the noise. With a batch of 1,024 there is
+# four times more compute per step for the same gradient to send, and two
+# processes pay in every run. The ratio of compute to communication decides,
+# not the number of processes.
+#
+# To predict beyond two processes we need a model of the all-reduce. A **ring
+# all-reduce** (what gloo and NCCL use for large messages) puts the N machines
+# in a ring, cuts the gradient into N pieces, and passes pieces round the ring
+# twice: a reduce-scatter (each machine ends with the sum of one piece), then
+# an all-gather (everyone gets every summed piece). That is 2(N − 1) messages
+# of 1/N of the gradient each, so for a gradient of *M* bytes, a link of
+# bandwidth *B* bytes/s and a latency *α* per message:
+#
+# $$t_\text{all-reduce}(N) = 2(N-1)\,\alpha + \frac{2(N-1)}{N}\,\frac{M}{B}, \qquad
+#   t_\text{step}(N) = \frac{t_\text{compute}}{N} + t_\text{all-reduce}(N)$$
+#
+# The bandwidth term hardly grows with N (it tends to 2M/B): that is why the
+# ring is used. The latency term grows linearly. `mlcourse.scaling` has the
+# model (exercise 15.2 asks you to write `step_seconds`); first, fit α and B of
+# the loopback to the all-reduce times the launch measured for messages of
+# 1 KB to 16 MB.
+
+# %%
+sizes = np.array(sorted(allreduce_times))
+measured = np.array([allreduce_times[size] for size in sizes])
+latency, bandwidth = scaling.fit_link(sizes, measured, machines=2)
+print(f"loopback between 2 processes: latency {latency * 1e6:.0f} µs per message, bandwidth {bandwidth / 1e9:.2f} GB/s")
+
+fig, ax = plt.subplots(figsize=(6, 3.2))
+ax.loglog(sizes, measured * 1e3, "o", label="measured (median of 15)")
+ax.loglog(sizes, [scaling.ring_allreduce_seconds(2, s, bandwidth, latency) * 1e3 for s in sizes], "--",
+          label="ring model, fitted")
+ax.set(xlabel="message size (bytes)", ylabel="all-reduce time (ms)",
+       title="All-reduce between 2 processes on 127.0.0.1")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# Does the model, with the fitted link, predict the two-process step it was not
+# fitted to?
+
+# %%
+gradient_bytes = two_timings[0]["gradient_bytes"]
+predicted_allreduce = scaling.ring_allreduce_seconds(2, gradient_bytes, bandwidth, latency)
+for batch, row in step_times.iterrows():
+    predicted = scaling.step_seconds(2, row["1 process: step ms"] / 1e3, gradient_bytes, bandwidth, latency)
+    print(f"batch {batch:>4}, 2 processes: predicted {predicted * 1e3:4.1f} ms "
+          f"({row['1 process: step ms'] / 2:4.1f} compute + {predicted_allreduce * 1e3:3.1f} all-reduce), "
+          f"measured {row['step ms']:4.1f} ms ({row['2 processes: compute ms']:4.1f} + {row['all-reduce ms']:3.1f}): "
+          f"{predicted / (row['step ms'] / 1e3) - 1:+.0%}")
+
+# %% [markdown]
+# The model is optimistic, by the percentages printed. The compute halves as
+# predicted with a batch of 1,024; a half batch of 128 rows uses the core less
+# well. The all-reduce inside a step costs more than the fitted one: there it
+# also flattens the gradients into one tensor and copies the average back,
+# which the sweep did not time, and the process that finishes its half first
+# waits for the other (a *straggler*, which the model assumes away). Read its
+# predictions as a best case, useful for their shape (where the curve bends),
+# not their last digit. Now predict a cluster.
+# The assumptions, stated, because a prediction is only as good as they are:
+#
+# - every machine computes as fast as one core of this laptop (the measured
+#   compute for a batch of 1,024), and the compute divides perfectly;
+# - the global batch stays 1,024 rows whatever N is (the same training, so the
+#   same result), and the same 4.4 MB gradient is sent at every step;
+# - the network is 10 Gb/s Ethernet (1.25 GB/s, 50 µs a message) or a
+#   100 Gb/s fabric (12.5 GB/s, 5 µs), each machine getting its full bandwidth;
+# - no overlap of compute and communication (DDP overlaps them in buckets of
+#   25 MB, so real steps can be faster), no stragglers, no failures.
+
+# %%
+NETWORKS = {"10 Gb/s Ethernet": (1.25e9, 50e-6), "100 Gb/s fabric": (12.5e9, 5e-6)}
+compute_s = step_times.loc[1024, "1 process: step ms"] / 1e3
+machines = np.unique(np.logspace(0, 10, 41, base=2).astype(int))
+prediction = pd.DataFrame({
+    network: {f"{n} machines": scaling.speedup(n, compute_s, gradient_bytes, bw, lat)[0] for n in (2, 8, 64)}
+    | {"best number of machines": scaling.best_machines(compute_s, gradient_bytes, bw, lat)}
+    for network, (bw, lat) in NETWORKS.items()})
+print(f"predicted speed-up over one machine (compute {compute_s * 1e3:.0f} ms a step, "
+      f"{gradient_bytes / 1e6:.1f} MB of gradients)")
+prediction.round(2)
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.6))
+ax.loglog(machines, machines, color="0.6", linestyle=":", label="ideal (N times faster)")
+for (network, (bw, lat)), style, marker in zip(NETWORKS.items(), ["-", "--"], ["o", "s"], strict=True):
+    ax.loglog(machines, scaling.speedup(machines, compute_s, gradient_bytes, bw, lat), style, marker=marker,
+              markersize=3, label=network)
+    best = scaling.best_machines(compute_s, gradient_bytes, bw, lat)
+    ax.plot(best, scaling.speedup(best, compute_s, gradient_bytes, bw, lat)[0], "k*", markersize=10)
+ax.plot(2, step_times.loc[1024, "speed-up"], "D", color="tab:red",
+        label="measured here, 2 processes on 127.0.0.1")
+ax.set(xlabel="machines", ylabel="speed-up over one machine", ylim=(0.5, None),
+       title="Predicted speed-up of one step (★: the fastest number of machines)")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# The curves bend away from the ideal early: the compute shrinks as 1/N while
+# the all-reduce does not (its bandwidth part tends to 2M/B, its latency part
+# grows). Past the star each machine added makes the step *slower*, and long
+# before it each one buys little: compare the speed-ups at 8 and 64 in the
+# table. A faster network moves the bend to the right; so does more compute per
+# byte of gradient (a bigger batch per machine, a model with more compute per
+# weight, like a convolution). With GPUs, which compute a hundred times faster
+# than this core, communication dominates sooner, which is why GPU clusters
+# are built with 100 Gb/s and faster links.
+#
+# Teams often let the global batch grow with N instead (each machine keeps its
+# own batch): the throughput then scales much better, but it is a different
+# training. A larger batch usually needs a retuned learning rate and can end at
+# a different accuracy, which is one of the class's reasons to distribute
+# carefully.
+#
+# ## Spark: tables too big for pandas
+#
+# Data parallelism for tables is older than for networks: **Apache Spark** cuts
+# a table into partitions, runs each step of a query or a feature pipeline on
+# the partitions in parallel on a cluster's executors, and keeps the plan lazy
+# until a result is asked for. `MLlib`, its machine-learning library, trains
+# models such as logistic regression over the partitions.
+#
+# One year of requests to the penguin model (lesson 14's traffic, 30 an hour),
+# written as Parquet files, one folder a month, as a data lake would hold them:
+
+# %%
+year = traffic.simulate(days=365, per_hour=30, drift_day=float("inf"), seed=15).drop(columns="labelled_at")
+year["month"] = (year["hour"] // (24 * 365 / 12)).astype(int) + 1
+lake = WORK / "requests"
+year.to_parquet(lake, partition_cols=["month"])
+print(f"{len(year):,} requests in {len(list(lake.glob('month=*')))} monthly folders, "
+      f"{sum(f.stat().st_size for f in lake.rglob('*.parquet')) / 1e6:.1f} MB")
+
+# %% [markdown]
+# Spark needs Java 17 or newer, which pip cannot install, so it is an optional
+# extra of the course: `mlcourse doctor` says whether it is ready, and without
+# it the next cells print one line and skip. In one cell (so that Spark is
+# stopped when the cell ends, or fails), the code below starts Spark on
+# `local[2]` (two worker threads in one JVM, on 127.0.0.1; its output goes to
+# `.course/logs/spark.log`), then reads the lake, drops impossible rows, counts
+# requests by month, and fits a pipeline of three feature stages and a
+# multinomial logistic regression on months 1 to 10, scoring months 11 and 12
+# (a split by time, lesson 06).
+
+# %%
+not_ready = spark.missing()
+spark_result = None
+if not_ready:
+    print("Skipping the Spark part:", not_ready)
+else:
+    from pyspark.ml import Pipeline
+    from pyspark.ml.classification import LogisticRegression
+    from pyspark.ml.feature import StandardScaler, StringIndexer, VectorAssembler
+    from pyspark.sql import functions as F
+
+    REG = 1e-3  # L2 strength: Spark's regParam (on the mean loss)
+    started = time.perf_counter()
+    with spark.session("lesson15", cores=2) as session:
+        jvm_started = time.perf_counter()
+        requests = session.read.parquet(str(lake))
+        valid = requests.where(" AND ".join(f"{column} > 0" for column in FEATURES))
+        monthly = (valid.groupBy("month").agg(F.count("*").alias("requests"),
+                                              F.avg("flipper_length_mm").alias("mean flipper mm"))
+                   .orderBy("month").toPandas())
+        train_rows, test_rows = valid.where("month <= 10"), valid.where("month > 10")
+        spark_pipeline = Pipeline(stages=[
+            StringIndexer(inputCol=TARGET, outputCol="label", stringOrderType="alphabetAsc"),
+            VectorAssembler(inputCols=FEATURES, outputCol="measurements"),
+            StandardScaler(inputCol="measurements", outputCol="features", withMean=True),
+            LogisticRegression(family="multinomial", regParam=REG, elasticNetParam=0.0, maxIter=200, tol=1e-9)])
+        fitting = time.perf_counter()
+        spark_model = spark_pipeline.fit(train_rows)
+        fitted = time.perf_counter()
+        scored = (spark_model.transform(test_rows).select("hour", TARGET, "prediction", "probability")
+                  .orderBy("hour").toPandas())
+        spark_result = {"JVM start s": jvm_started - started, "fit s": fitted - fitting,
+                        "train rows": train_rows.count()}
+    print(f"Spark: JVM started in {spark_result['JVM start s']:.1f} s, fitted in {spark_result['fit s']:.1f} s, "
+          f"stopped; {spark_result['train rows']:,} training rows")
+    display(monthly.head(4))
+
+# %% [markdown]
+# Now scikit-learn on the same rows, read from the same files with pandas. Its
+# `C` is the inverse of the penalty on the *summed* loss, Spark's `regParam`
+# the penalty on the *mean* loss, so the same model has `C = 1 / (rows × regParam)`.
+
+# %%
+if spark_result is not None:
+    from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler as SklearnStandardScaler
+
+    table = pd.read_parquet(lake)
+    table = table[(table[FEATURES] > 0).all(axis=1)]
+    train_table = table[table["month"].astype(int) <= 10]
+    test_table = table[table["month"].astype(int) > 10].sort_values("hour")
+    fitting = time.perf_counter()
+    sklearn_model = make_pipeline(SklearnStandardScaler(), SklearnLogisticRegression(
+        C=1 / (len(train_table) * REG), max_iter=1000, tol=1e-10)).fit(train_table[FEATURES], train_table[TARGET])
+    sklearn_fit_s = time.perf_counter() - fitting
+    spark_species = sklearn_model.classes_[scored["prediction"].astype(int)]  # alphabetical on both sides
+    spark_probability = np.stack(scored["probability"].map(lambda vector: vector.toArray()))
+    comparison = pd.DataFrame({
+        "Spark MLlib": [spark_result["fit s"], (spark_species == scored[TARGET]).mean()],
+        "scikit-learn": [sklearn_fit_s, sklearn_model.score(test_table[FEATURES], test_table[TARGET])],
+    }, index=["fit seconds", "test accuracy"])
+    print(f"same species predicted for {(spark_species == sklearn_model.predict(test_table[FEATURES])).mean():.1%} "
+          f"of {len(test_table):,} test rows; largest difference in a probability "
+          f"{np.abs(spark_probability - sklearn_model.predict_proba(test_table[FEATURES])).max():.1e}")
+    display(comparison.round(3))
+
+# %% [markdown]
+# The two libraries fit the same model: the same predictions, probabilities
+# equal to many digits. On this laptop Spark is the slower one, by a wide
+# margin: the JVM's start, planning each query, and moving rows between Python
+# and the JVM cost more than the whole fit in scikit-learn. A quarter of a
+# million rows is nothing to distribute. Spark pays when the table does not fit
+# one machine (hundreds of GB to PB), when it lives in a cluster's storage
+# already, or when the feature pipeline must run where the data is; DuckDB and
+# polars cover much of the ground between pandas and Spark on one machine.
+#
+# On a cluster the code is the same: only the master changes
+# (`SparkSession.builder.master("spark://host:7077")`, `yarn`, or
+# `k8s://https://...`, usually given to `spark-submit --master` rather than
+# written in the code), and the lake's path becomes `s3a://...` or `hdfs://...`.
+#
+# ## Workflow engines: the pipeline as a DAG
+#
+# Lessons 05 to 14 built the steps of a pipeline: data in, tests on it, a
+# split, candidates trained and tracked, a validation comparison, the
+# promotion gate, an export, a deployment and monitoring. Each step needs
+# others' outputs, so the steps form a directed acyclic graph (DAG).
+# `graphlib` (standard library) orders it in stages; the tasks of one stage
+# could run at the same time.
+
+# %%
+for number, stage in enumerate(pipeline.stages(pipeline.COURSE_PIPELINE), start=1):
+    print(f"stage {number}: {' | '.join(stage)}")
+fig, ax = plt.subplots(figsize=(13, 3.2))
+pipeline.draw(pipeline.COURSE_PIPELINE, ax)
+ax.set_title("The course's pipeline as a DAG (lesson numbers in brackets)")
+plt.show()
+
+# %% [markdown]
+# A script (or `make`) runs such a DAG once. A **workflow engine** runs it
+# every day or on every new batch of data, retries a failed task without
+# re-running the others, keeps a record of every run, and sends tasks to
+# workers on other machines. The retraining trigger of lesson 14 starts a new
+# run of the DAG; it is not an edge in it (a DAG has no loops). The class
+# names the tools; what each is for:
+#
+# | tool | fits | needs |
+# |---|---|---|
+# | scripts, `make`, cron | a few steps on one machine, one person | nothing more; no retries or history |
+# | Jenkins, GitHub Actions, GitLab CI | the gate: build, test and promote on every commit | a CI server; jobs that are short |
+# | Apache Airflow (Prefect, Dagster alike) | scheduled data and training pipelines of many steps, with retries, backfills and a UI | a scheduler, a database and workers to run |
+# | Kubeflow Pipelines, Argo Workflows, Kubernetes Jobs | each step in its own container, GPUs requested per step, on a Kubernetes cluster | a Kubernetes cluster and container images |
+# | Ray | Python tasks and actors spread over a cluster: tuning many trials, distributed training, batch inference | a Ray cluster (one machine works too) |
+# | Spark | the data steps on big tables: features, joins, aggregates, MLlib | a Spark cluster (or a managed one) and the JVM |
+# | MLflow | the record of each run and model (lesson 12) that every engine above can write to | its tracking server |
+#
+# They combine: Airflow schedules the DAG, a Spark job computes the features,
+# a Kubernetes job trains on GPUs and logs to MLflow, and the gate runs in CI.
+#
+# ## Exercises
+#
+# Open `exercises/15_scaling_out.ipynb`: the loss each process back-propagates
+# so that the averaged gradient is the whole batch's, with shards of unequal
+# size (15.1, checked through a real gloo all-reduce), and the step time of
+# the ring model (15.2).
+#
+# **Keypoints**
+# - Distribute for too much data, a model too large, or too little time, and only then: every process adds start-up, communication at every step, and complexity. A bigger machine or a sample comes first.
+# - Data-parallel training averages the gradients with an all-reduce, so every process takes the step one process would take on the whole batch, up to rounding: scale each shard's loss so the average is the batch's mean.
+# - "The same result" needs a definition: float32 rounding grows at a large learning rate, float64 only delays it; compare metrics within their spread, not weights bit for bit.
+# - Measure compute and communication apart; the ring model (compute / N + 2(N − 1) latencies + 2(N − 1)/N of the gradient over the bandwidth) predicts where more machines stop paying.
+# - Spark and MLlib fit the same model as scikit-learn, slower on a laptop: they pay when the data does not fit one machine. Workflow engines run the pipeline's DAG on a schedule, with retries and a record of each run.
