@@ -84,5 +84,5 @@ LESSONS: tuple[Lesson, ...] = (
            extra=15),
     Lesson("13_deployment", "Deployment", "deploy production models", 40, ("deploy",), extra=15),
     Lesson("14_production", "Production", "support production models", 35, ("deploy",), extra=10),
-    Lesson("15_scaling_out", "Scaling out (extension)", "distributed training, pipelines", 25, live=False),
+    Lesson("15_scaling_out", "Scaling out (extension)", "distributed training, pipelines", 40, live=False),
 )

@@ -32,7 +32,7 @@ MODULES = {
     "tracked_train": "tracking", "best_run": "tracking", "why_not_reproduced": "tracking",
     "make_app": "deployment", "score_folder": "deployment", "load_summary": "deployment",
     "psi": "production", "gate": "production", "should_roll_back": "production",
-    "local_loss": "scaling", "step_seconds": "scaling",
+    "local_loss": "scaling", "step_seconds": "scaling", "batch_for_speedup": "scaling",
 }
 
 __all__ = ["MODULES", "registry", *sorted(MODULES)]

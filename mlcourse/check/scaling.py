@@ -59,6 +59,7 @@ def _loss_as_float(predictions, targets, batch_rows, world):
 
 
 LOSS_CASES = [  # (what, rows in the batch, the processes' shards as row positions)
+    ("an even batch: 12 rows on 3 processes", 12, [list(range(r, 12, 3)) for r in range(3)]),
     ("an even batch: 12 rows on 2 processes", 12, [list(range(0, 12, 2)), list(range(1, 12, 2))]),
     ("an uneven batch: 10 rows on 3 processes (4, 3 and 3 rows)", 10, [list(range(r, 10, 3)) for r in range(3)]),
     ("the last batch of an epoch: 5 rows on 4 processes", 5, [list(range(r, 5, 4)) for r in range(4)]),
@@ -86,6 +87,12 @@ def _problem(rows: int):
     return x, y, model
 
 
+def _averaged_with(loss, model, x, y, shards, batch_rows) -> np.ndarray:
+    """The gradient averaged over the shards' processes with this loss (in numpy, no all-reduce needed)."""
+    return np.mean([_gradient(model, loss(model(x[shard]), y[shard], batch_rows, len(shards)))
+                    for shard in shards], axis=0)
+
+
 def _rank_gradient(fn, label, model, x, y, shard, batch_rows, world) -> np.ndarray:
     import torch
 
@@ -99,6 +106,9 @@ def _rank_gradient(fn, label, model, x, y, shard, batch_rows, world) -> np.ndarr
     if not loss.requires_grad:
         fail(f"{label} returned a tensor with no gradient to follow; expected the loss computed from `predictions`. "
              "Hint: do not .detach() it or build it from .item() values.")
+    if not torch.isfinite(loss).all():
+        fail(f"{label} returned {float(loss.reshape(()))} for a shard of {len(shard)} rows; expected a finite loss. "
+             "Hint: the mean of no rows is NaN (0 / 0): add the squared errors up (a sum of nothing is 0), then scale.")
     return _gradient(model, loss.reshape(()))
 
 
@@ -120,23 +130,20 @@ def local_loss(fn) -> None:
         full = _gradient(model, torch.nn.functional.mse_loss(model(x), y))  # one process, the whole batch
         if np.allclose(averaged, full, rtol=1e-9, atol=1e-12):
             continue
-        if not np.all(np.isfinite(averaged)):
-            hint = ("a process with no rows has an empty shard, and the mean of no numbers is NaN: add the squared "
-                    "errors up (a sum of nothing is 0), then scale")
-        else:
-            def mistaken(loss):  # what the averaged gradient would be with a typical mistake
-                return np.mean([_gradient(model, loss(model(x[shard]), y[shard], batch_rows, world))
-                                for shard in shards], axis=0)
+        def mistaken(loss):  # what the averaged gradient would be with a typical mistake
+            return _averaged_with(loss, model, x, y, shards, batch_rows)
 
-            hint = diagnose(averaged, {
-                "a shard's own mean counts every shard alike, whatever its size: sum the shard's squared errors "
-                "and divide by the whole batch's rows (batch_rows), not the shard's": mistaken(_loss_shard_mean),
-                f"DDP divides the summed gradients by the {world} processes: scale your sum by world / batch_rows, "
-                "not 1 / batch_rows": mistaken(_loss_forgets_the_average),
-                "a plain sum makes the step batch_rows / world times too large: scale it by world / batch_rows":
-                    mistaken(_loss_plain_sum),
-            }, "sum the shard's squared errors and scale by world / batch_rows, so that the average over processes "
-               "is the whole batch's mean")
+        hint = diagnose(averaged, {
+            "a shard's own mean counts every shard alike, whatever its size: sum the shard's squared errors "
+            "and divide by the whole batch's rows (batch_rows), not the shard's": mistaken(_loss_shard_mean),
+            f"DDP divides the summed gradients by the {world} processes: scale your sum by world / batch_rows, "
+            "not 1 / batch_rows": mistaken(_loss_forgets_the_average),
+            "a plain sum makes the step batch_rows / world times too large: scale it by world / batch_rows":
+                mistaken(_loss_plain_sum),
+            "half the gradient: the mean squared error has no ½ in front (some texts halve the square to tidy "
+            "its derivative; this loss must match torch's mse_loss)": full / 2,
+        }, "sum the shard's squared errors and scale by world / batch_rows, so that the average over processes "
+           "is the whole batch's mean")
         fail(f"{label} on {name}: the gradient averaged over the processes is {np.round(averaged, 4).tolist()}; "
              f"expected the whole batch's {np.round(full, 4).tolist()}. Hint: {hint}.")
     passed("local_loss", "shards of any size, an empty one too, average to the whole batch's gradient (through gloo)")
@@ -188,6 +195,16 @@ def _step_compute_not_shared(machines, compute_s, gradient_bytes, bandwidth, lat
     return compute_s + scaling.ring_allreduce_seconds(machines, gradient_bytes, bandwidth, latency)
 
 
+def _scalar(value):
+    """A 0-d numpy array or a one-number tensor as a float; anything else as it is."""
+    if getattr(value, "shape", None) in ((), (1,)) and hasattr(value, "item"):
+        try:
+            return float(value.item())
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
 STEP_CASES = [  # (what, machines, compute_s, gradient_bytes, bandwidth bytes/s, latency s)
     ("one machine", 1, 0.080, 44e6, 1.25e9, 50e-6),
     ("two machines", 2, 0.080, 44e6, 1.25e9, 50e-6),
@@ -206,7 +223,7 @@ def step_seconds(fn) -> None:
     label = "step_seconds(machines, compute_s, gradient_bytes, bandwidth, latency)"
     for name, machines, compute_s, gradient_bytes, bandwidth, latency in STEP_CASES:
         args = (machines, compute_s, gradient_bytes, bandwidth, latency)
-        got = call(fn, *args, label=label)
+        got = _scalar(call(fn, *args, label=label))
         if not is_number(got):
             fail(f"{label} for {name} returned {describe(got)}; expected a number of seconds. "
                  "Hint: return compute_s / machines plus the all-reduce's seconds, as a float.")
@@ -214,6 +231,7 @@ def step_seconds(fn) -> None:
         if math.isclose(got, want, rel_tol=1e-9):
             continue
         hint = diagnose(got, {
+            "that is 1,000 times too much: return seconds, not milliseconds": want * 1000,
             "with one machine there is nobody to send to: the all-reduce costs nothing": _step_communicates_alone(*args),
             "with the global batch fixed, each machine computes 1/N of it: compute_s / machines":
                 _step_compute_not_shared(*args),
@@ -230,3 +248,116 @@ def step_seconds(fn) -> None:
            "with no all-reduce on one machine")
         fail(f"{label} for {name} gave {got * 1e3:.3f} ms; expected {want * 1e3:.3f} ms. Hint: {hint}.")
     passed("step_seconds", "compute shared out plus 2(N-1) latencies and 2(N-1)/N of the gradient per machine")
+
+
+# --------------------------------------------------------------------------------------------
+# 15.3 batch_for_speedup
+# --------------------------------------------------------------------------------------------
+
+def _batch_reference(machines, speedup, seconds_per_row, gradient_bytes, bandwidth, latency):
+    if speedup >= machines:
+        return None  # the speed-up tends to N as the batch grows, and never reaches it
+    allreduce = scaling.ring_allreduce_seconds(machines, gradient_bytes, bandwidth, latency)
+    # speedup = B c / (B c / N + allreduce)  <=>  B = speedup × allreduce / (c (1 - speedup / N))
+    return max(1, math.ceil(speedup * allreduce / (seconds_per_row * (1 - speedup / machines)) - 1e-9))
+
+
+def _batch_by_doubling(machines, speedup, seconds_per_row, gradient_bytes, bandwidth, latency):
+    if speedup >= machines:
+        return None
+
+    def fast_enough(rows):
+        compute = rows * seconds_per_row
+        return compute / scaling.step_seconds(machines, compute, gradient_bytes, bandwidth, latency) >= speedup
+
+    high = 1
+    while not fast_enough(high):
+        high *= 2
+    low = high // 2  # not fast enough (or 0)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if fast_enough(middle) else (middle, high)
+    return high
+
+
+def _batch_ignores_latency(machines, speedup, seconds_per_row, gradient_bytes, bandwidth, latency):
+    """Leaves the latency out of the all-reduce: on many machines its 2(N-1) messages are a large share of the cost."""
+    return _batch_reference(machines, speedup, seconds_per_row, gradient_bytes, bandwidth, 0.0)
+
+
+def _batch_per_machine(machines, speedup, seconds_per_row, gradient_bytes, bandwidth, latency):
+    """Gives the rows each machine gets, not the global batch: N times too small."""
+    rows = _batch_reference(machines, speedup, seconds_per_row, gradient_bytes, bandwidth, latency)
+    return None if rows is None else max(1, math.ceil(rows / machines))
+
+
+def _batch_never_impossible(machines, speedup, seconds_per_row, gradient_bytes, bandwidth, latency):
+    """Solves the formula whatever the target: at N times or more it gives a negative or endless batch, not None."""
+    allreduce = scaling.ring_allreduce_seconds(machines, gradient_bytes, bandwidth, latency)
+    denominator = seconds_per_row * (1 - speedup / machines)
+    return math.ceil(speedup * allreduce / denominator) if denominator else 10**12
+
+
+def _batch_rounds_down(machines, speedup, seconds_per_row, gradient_bytes, bandwidth, latency):
+    """Rounds the batch down: it falls a fraction of a row short, and the target is just missed."""
+    if speedup >= machines:
+        return None
+    allreduce = scaling.ring_allreduce_seconds(machines, gradient_bytes, bandwidth, latency)
+    return max(1, math.floor(speedup * allreduce / (seconds_per_row * (1 - speedup / machines))))
+
+
+SPEEDUP_CASES = [  # (what, machines, target speed-up, seconds per row on one machine, gradient bytes, bandwidth, latency)
+    ("6× on 8 machines over 10 Gb/s Ethernet", 8, 6.0, 36e-6, 4.4e6, 1.25e9, 50e-6),
+    ("2× on 4 machines over 10 Gb/s Ethernet", 4, 2.0, 36e-6, 4.4e6, 1.25e9, 50e-6),
+    ("40× on 64 machines over a 100 Gb/s network", 64, 40.0, 36e-6, 4.4e6, 12.5e9, 5e-6),
+    ("50× on 64 machines over 10 Gb/s Ethernet", 64, 50.0, 36e-6, 4.4e6, 1.25e9, 50e-6),
+    ("8× on 8 machines (the ideal)", 8, 8.0, 36e-6, 4.4e6, 1.25e9, 50e-6),
+    ("10× on 8 machines", 8, 10.0, 36e-6, 4.4e6, 1.25e9, 50e-6),
+]
+
+
+def _speedup_of(rows, machines, seconds_per_row, gradient_bytes, bandwidth, latency) -> float:
+    compute = rows * seconds_per_row
+    return compute / scaling.step_seconds(machines, compute, gradient_bytes, bandwidth, latency)
+
+
+@register(reference=_batch_reference, also_right=[_batch_by_doubling],
+          mistakes=[_batch_ignores_latency, _batch_per_machine, _batch_never_impossible, _batch_rounds_down])
+def batch_for_speedup(fn) -> None:
+    """Exercise 15.3: the smallest global batch that gives a speed-up on N machines, or None."""
+    label = "batch_for_speedup(machines, speedup, seconds_per_row, gradient_bytes, bandwidth, latency)"
+    for name, machines, speedup, per_row, gradient_bytes, bandwidth, latency in SPEEDUP_CASES:
+        link = (gradient_bytes, bandwidth, latency)
+        got = _scalar(call(fn, machines, speedup, per_row, *link, label=label))
+        want = _batch_reference(machines, speedup, per_row, *link)
+        if want is None:
+            if got is not None:
+                fail(f"{label} for {name} returned {describe(got)}; expected None. Hint: the speed-up grows with the "
+                     f"batch towards {machines}× (all compute, no communication) and never reaches it, so no batch "
+                     f"gives {speedup:g}× on {machines} machines.")
+            continue
+        if got is None or not is_number(got) or float(got) != int(got) or got < 1:
+            fail(f"{label} for {name} returned {describe(got)}; expected a whole number of rows (about {want:,}). "
+                 "Hint: find the batch B where B × seconds_per_row, divided by step_seconds(...) for that compute, "
+                 "reaches the target; round up to a whole row.")
+        got = int(got)
+        reached = _speedup_of(got, machines, per_row, *link)
+        smaller = _speedup_of(got - 1, machines, per_row, *link) if got > 1 else 0.0
+        if reached >= speedup * (1 - 1e-9) and smaller < speedup * (1 + 1e-9):
+            continue
+        if reached < speedup:
+            hint = diagnose(got, {
+                "that is the rows each machine gets; the batch is the global one, all machines together":
+                    _batch_per_machine(machines, speedup, per_row, *link),
+                "include the latency: each of the ring's 2 (N - 1) messages pays it":
+                    _batch_ignores_latency(machines, speedup, per_row, *link),
+                "one row short: round the batch up (math.ceil), not down or to the nearest": want - 1,
+            }, "with that batch the speed-up is only "
+               f"{reached:.4f}×: the all-reduce's time does not shrink with the batch, so the compute must be large "
+               "enough to outweigh it")
+            fail(f"{label} for {name} returned {got:,} rows, which give {reached:.4f}×; expected {want:,} rows "
+                 f"(the smallest giving {speedup:g}×). Hint: {hint}.")
+        fail(f"{label} for {name} returned {got:,} rows; {got - 1:,} rows already give {smaller:.2f}×, and the "
+             f"smallest batch giving {speedup:g}× is {want:,}. Hint: return the smallest batch that reaches the "
+             "target, rounded up to a whole row, not a larger one.")
+    passed("batch_for_speedup", "the smallest batch that reaches the target, and None when only an infinite one would")
