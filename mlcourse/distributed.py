@@ -2,7 +2,7 @@
 
 :func:`train_single` trains a small network in one process; :func:`train_ddp`
 trains the same network from the same start with ``DistributedDataParallel``
-in ``world`` processes, each taking its share of every batch. After each
+in ``world`` processes, each taking its share of every batch. During each
 backward pass DDP averages the gradients across the processes (an
 all-reduce), so every process takes the step the single process takes, up to
 floating-point rounding: float32 sums in another order drift apart over many
@@ -148,7 +148,7 @@ def timing_network(seed: int = 0) -> nn.Module:
 
 def _time_job(rank: int, world: int, batch: int = 256, steps: int = 20, warmup: int = 3,
               processes: int | None = None) -> dict:
-    """Seconds per training step, split into compute (forward and backward on this shard) and all-reduce.
+    """Seconds per training step, split into compute (forward and backward on this shard), wait and all-reduce.
 
     ``processes=1`` times one process doing the whole batch (rank 0; the others
     wait), the baseline, measured under the same conditions as the parallel
@@ -166,7 +166,7 @@ def _time_job(rank: int, world: int, batch: int = 256, steps: int = 20, warmup: 
     generator = torch.Generator().manual_seed(rank)
     x, y = torch.randn(batch, 40, generator=generator), torch.randint(0, 10, (batch,), generator=generator)
     mine = shards(list(range(batch)), processes)[rank]
-    compute, communicate = [], []
+    compute, wait, communicate = [], [], []
     for step in range(warmup + steps):
         if processes > 1:
             dist.barrier()  # every process starts the step together
@@ -174,6 +174,9 @@ def _time_job(rank: int, world: int, batch: int = 256, steps: int = 20, warmup: 
         optimizer.zero_grad()
         (nn.functional.cross_entropy(model(x[mine]), y[mine], reduction="sum") * processes / batch).backward()
         computed = time.perf_counter()
+        if processes > 1:
+            dist.barrier()  # the first to finish waits for the other: a straggler's cost, timed apart
+        waited = time.perf_counter()
         if processes > 1:
             flat = torch.cat([p.grad.flatten() for p in model.parameters()])
             dist.all_reduce(flat)
@@ -183,9 +186,11 @@ def _time_job(rank: int, world: int, batch: int = 256, steps: int = 20, warmup: 
         optimizer.step()
         if step >= warmup:
             compute.append(computed - start)
-            communicate.append(done - computed)
+            wait.append(waited - computed)
+            communicate.append(done - waited)
     gradient_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-    return {"compute_s": statistics.median(compute), "allreduce_s": statistics.median(communicate),
+    return {"compute_s": statistics.median(compute), "wait_s": statistics.median(wait),
+            "allreduce_s": statistics.median(communicate),
             "gradient_bytes": gradient_bytes, "processes": processes, "batch": batch}
 
 
