@@ -1,9 +1,13 @@
 """Make JupyterLab open the course ready to use (``mlcourse setup``).
 
-Two things stand between a learner and the first cell: a "Select Kernel"
-dialog, and JupyterLab's offer of news and update checks. Registering the
-course's kernel inside ``.venv`` (the kernel every generated notebook names)
-and writing the app-wide settings override removes both.
+Three things stand between a learner and the first cell: a "Select Kernel"
+dialog, JupyterLab's offer of news and update checks, and every lesson shown
+twice in the file browser, as the notebook and as its Jupytext source
+(``03_gradient_descent.py``), where an edit goes to the source instead of the
+notebook. Registering the course's kernel inside ``.venv`` (the kernel every
+generated notebook names), writing the app-wide settings override, and hiding
+the lesson sources in the server's configuration remove all three. The
+sources stay where they are; only the file browser stops listing them.
 """
 
 from __future__ import annotations
@@ -21,6 +25,15 @@ QUIET_LAB_SETTINGS = {
 }
 
 
+# Jupyter Server's own defaults, plus the course's sources: lessons, exercises and solutions are NN_name.py
+HIDDEN_IN_LAB = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "[0-9][0-9]_*.py"]
+
+
+def server_config_path(prefix: Path = Path(sys.prefix)) -> Path:
+    """Where Jupyter Server reads configuration that applies to every user of this environment."""
+    return prefix / "etc" / "jupyter" / "jupyter_server_config.json"
+
+
 def overrides_path(prefix: Path = Path(sys.prefix)) -> Path:
     """Where JupyterLab reads settings that apply to every user of this environment."""
     return prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
@@ -33,4 +46,10 @@ def setup(prefix: Path = Path(sys.prefix)) -> list[str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     settings = json.loads(path.read_text()) if path.exists() else {}
     path.write_text(json.dumps(settings | QUIET_LAB_SETTINGS, indent=2) + "\n")
-    return [f"registered the Jupyter kernel '{KERNEL_DISPLAY_NAME}'", f"wrote {path}"]
+    config = server_config_path(prefix)
+    config.parent.mkdir(parents=True, exist_ok=True)
+    present = json.loads(config.read_text()) if config.exists() else {}
+    present.setdefault("ContentsManager", {})["hide_globs"] = HIDDEN_IN_LAB
+    config.write_text(json.dumps(present, indent=2) + "\n")
+    return [f"registered the Jupyter kernel '{KERNEL_DISPLAY_NAME}'", f"wrote {path}",
+            f"wrote {config} (the file browser lists each lesson once, as its notebook)"]
