@@ -65,7 +65,7 @@ train.parser().print_help()
 
 # %%
 hand_id = train.run_from_args(["--alpha", "1e-4", "--learning-rate", "0.03", "--seed", "0"])["id"]
-record = json.loads((tracking.RUNS_DIR / hand_id / "run.json").read_text())
+record = json.loads((tracking.RUNS_DIR / hand_id / "run.json").read_text(encoding="utf-8"))
 
 # %% [markdown]
 # The record is a JSON file in `.course/runs/<id>/`. Each part answers a question
@@ -431,8 +431,8 @@ copy = STATE_DIR / "data" / "field_notes_copy.csv"
 copy.parent.mkdir(parents=True, exist_ok=True)
 shutil.copyfile(train.DATA_FILE, copy)
 before_edit = train.run(train.Params(1e-4, 0.03, seed=0), data_path=copy, quiet=True)
-text = copy.read_text()
-copy.write_text(text.replace("Femi.Adeyemi@Palmer-Station.Example ", "femi.adeyemi@palmer-station.example", 1))
+text = copy.read_text(encoding="utf-8")
+copy.write_text(text.replace("Femi.Adeyemi@Palmer-Station.Example ", "femi.adeyemi@palmer-station.example", 1), encoding="utf-8")
 print(tracking.reproduce(before_edit["id"]).report())
 
 # %% [markdown]
@@ -465,7 +465,7 @@ print(f"re-run metrics == recorded metrics: {again.rerun['metrics'] == record['m
 # compares it:
 
 # %%
-lock = (tracking.RUNS_DIR / hand_id / "requirements.lock").read_text().splitlines()
+lock = (tracking.RUNS_DIR / hand_id / "requirements.lock").read_text(encoding="utf-8").splitlines()
 print(f"{len(lock)} packages pinned, e.g. {[line for line in lock if line.split('==')[0] in tracking.REPORTED_PACKAGES]}")
 
 # %% [markdown]

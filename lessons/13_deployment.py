@@ -157,7 +157,7 @@ for number in range(SHEETS):
     if number % 10 == 0:
         sheet.loc[:3, "body_mass_g"] = ["", "heavy", "inf", "-3750"]
     sheet.to_csv(inbox / f"sheet-{number:03d}.csv", index=False)
-print(len(list(inbox.glob("*.csv"))), "files;", (inbox / "sheet-000.csv").read_text().splitlines()[:6])
+print(len(list(inbox.glob("*.csv"))), "files;", (inbox / "sheet-000.csv").read_text(encoding="utf-8").splitlines()[:6])
 
 # %% [markdown]
 # The course's job is `python -m mlcourse.batch INBOX OUTBOX` (read

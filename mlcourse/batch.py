@@ -131,7 +131,7 @@ def one_run_at_a_time(outputs: Path):
     The operating system releases the lock when the process ends, also on a
     kill, so a crashed run never blocks the next one.
     """
-    with open(outputs / ".lock", "w") as handle:
+    with open(outputs / ".lock", "w", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -46,7 +46,7 @@ def test_build_check_command_exits_nonzero_and_names_stale_files(course):
     assert run_cli("build", "--root", str(course)).returncode == 0
     assert run_cli("build", "--check", "--root", str(course)).returncode == 0
     source = course / "solutions" / "00_welcome.py"
-    source.write_text(source.read_text().replace("Two warm-ups", "Two short warm-ups"))
+    source.write_text(source.read_text(encoding="utf-8").replace("Two warm-ups", "Two short warm-ups"), encoding="utf-8")
     result = run_cli("build", "--check", "--root", str(course))
     assert result.returncode == 1
     assert "stale: exercises/00_welcome.py" in result.stdout
@@ -55,7 +55,7 @@ def test_build_check_command_exits_nonzero_and_names_stale_files(course):
 
 @pytest.mark.parametrize("source", sorted((ROOT / "solutions").glob("[0-9][0-9]_*.py")), ids=lambda p: p.stem)
 def test_exercise_keeps_stubs_and_drops_every_answer_line(source):
-    text = source.read_text()
+    text = source.read_text(encoding="utf-8")
     exercise, solution = build.split_solution(text, source.name)
     answers = re.findall(r"# BEGIN SOLUTION\n(.*?)\n\s*# END SOLUTION", text, re.DOTALL)
     assert answers, "a solution file holds at least one exercise"
@@ -99,7 +99,7 @@ def test_malformed_markers_are_reported_with_file_and_line(text, where, says):
 
 def test_bad_markers_give_a_one_line_error_from_the_command(course):
     source = course / "solutions" / "00_welcome.py"
-    source.write_text(source.read_text().replace("    # END SOLUTION\n", "", 1))
+    source.write_text(source.read_text(encoding="utf-8").replace("    # END SOLUTION\n", "", 1), encoding="utf-8")
     result = run_cli("build", "--root", str(course))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -123,22 +123,22 @@ def test_generated_notebooks_name_the_course_kernel_and_say_they_are_generated(c
 def _edit_sources(course):
     """A learner's edits to both exercise files, then a course update to the solution."""
     exercise_py = course / "exercises" / "00_welcome.py"
-    exercise_py.write_text(exercise_py.read_text().replace('raise NotImplementedError("Exercise 0.1', 'return 0  # my try ("Exercise 0.1'))
+    exercise_py.write_text(exercise_py.read_text(encoding="utf-8").replace('raise NotImplementedError("Exercise 0.1', 'return 0  # my try ("Exercise 0.1'), encoding="utf-8")
     exercise_nb = course / "exercises" / "00_welcome.ipynb"
     nb = nbformat.read(exercise_nb, as_version=4)
     nb.cells[3].source = "def accuracy(y_true, y_pred):\n    return 1.0  # my work"
     nbformat.write(nb, exercise_nb)
     solution = course / "solutions" / "00_welcome.py"
-    solution.write_text(solution.read_text().replace("Two warm-ups", "Two short warm-ups"))
-    return exercise_py.read_text(), exercise_nb.read_text()
+    solution.write_text(solution.read_text(encoding="utf-8").replace("Two warm-ups", "Two short warm-ups"), encoding="utf-8")
+    return exercise_py.read_text(encoding="utf-8"), exercise_nb.read_text(encoding="utf-8")
 
 
 def test_build_keeps_a_learners_edited_exercises_and_says_so(course):
     build.build(course)
     edited_py, edited_nb = _edit_sources(course)
     messages = build.build(course)
-    assert (course / "exercises" / "00_welcome.py").read_text() == edited_py
-    assert (course / "exercises" / "00_welcome.ipynb").read_text() == edited_nb
+    assert (course / "exercises" / "00_welcome.py").read_text(encoding="utf-8") == edited_py
+    assert (course / "exercises" / "00_welcome.ipynb").read_text(encoding="utf-8") == edited_nb
     assert any(m.startswith("kept exercises/00_welcome.py") and "--force" in m for m in messages)
     assert any(m.startswith("kept exercises/00_welcome.ipynb") for m in messages)
     assert "wrote solutions/00_welcome.ipynb" in messages  # unedited products still follow the source
@@ -151,9 +151,9 @@ def test_force_backs_up_the_edited_exercises_before_regenerating(course):
     assert result.returncode == 0
     backups = dict(re.findall(r"backed up your edited (\S+) to (\S+)", result.stdout))
     assert set(backups) == {"exercises/00_welcome.py", "exercises/00_welcome.ipynb"}
-    assert (course / backups["exercises/00_welcome.py"]).read_text() == edited_py
-    assert (course / backups["exercises/00_welcome.ipynb"]).read_text() == edited_nb
-    assert "Two short warm-ups" in (course / "exercises" / "00_welcome.py").read_text()
+    assert (course / backups["exercises/00_welcome.py"]).read_text(encoding="utf-8") == edited_py
+    assert (course / backups["exercises/00_welcome.ipynb"]).read_text(encoding="utf-8") == edited_nb
+    assert "Two short warm-ups" in (course / "exercises" / "00_welcome.py").read_text(encoding="utf-8")
     assert build.check(course) == []
 
 

@@ -76,7 +76,7 @@ def test_check_rejects_a_typical_mistake_with_a_message_that_teaches(name, index
 
 
 def test_every_check_is_used_by_a_solution_and_every_used_check_exists():
-    used = {name for path in (ROOT / "solutions").glob("*.py") for name in re.findall(r"^check\.(\w+)\(", path.read_text(), re.M)}
+    used = {name for path in (ROOT / "solutions").glob("*.py") for name in re.findall(r"^check\.(\w+)\(", path.read_text(encoding="utf-8"), re.M)}
     assert used == set(REGISTRY)
 
 
@@ -89,7 +89,7 @@ def test_every_mistake_says_in_its_docstring_what_goes_wrong(name):
 def test_each_check_carries_the_number_of_the_exercise_that_calls_it():
     numbered = {}
     for path in (ROOT / "solutions").glob("[0-9][0-9]_*.py"):
-        _, solution = build.split_solution(path.read_text(), path.name)
+        _, solution = build.split_solution(path.read_text(encoding="utf-8"), path.name)
         numbered |= {e.title: e.number for e in grade.exercises(jupytext.reads(solution, fmt="py:percent"))}
     assert numbered == {name: cases.exercise for name, cases in REGISTRY.items()}
 

@@ -38,7 +38,7 @@ def test_breaks_follow_live_lessons_and_lunch_falls_between_eleven_thirty_and_on
 @pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if lesson.available()], ids=lambda lesson: lesson.stem)
 def test_each_lessons_header_states_the_minutes_the_agenda_gives_it(lesson):
     """The header is what a learner reads; course.py is what the agenda is made from."""
-    text = (ROOT / "lessons" / f"{lesson.stem}.py").read_text()
+    text = (ROOT / "lessons" / f"{lesson.stem}.py").read_text(encoding="utf-8")
     header = re.search(r"\*\*Minutes\*\*: ([^·\n]*)", text)
     assert header, f"{lesson.stem}: no **Minutes** line in its header"
     stated = header[1]

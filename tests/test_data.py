@@ -38,7 +38,7 @@ def data_copy(tmp_path):
 
 
 def test_a_damaged_file_is_refused_with_a_fix(data_copy):
-    (data_copy / "penguins.csv").write_text("species\nAdelie\n")
+    (data_copy / "penguins.csv").write_text("species\nAdelie\n", encoding="utf-8")
     with pytest.raises(CourseError, match="does not match its SHA-256.*git checkout"):
         data.load_penguins(data_copy)
     assert data.problems(data_copy) == ["penguins.csv does not match its SHA-256 in data/README.md (changed or damaged)"]
@@ -122,5 +122,5 @@ def test_a_damaged_mnist1d_cache_is_regenerated_not_trusted(tmp_path):
 def test_mnist1d_loads_where_the_cache_cannot_be_written(tmp_path):
     """The grader's sandbox makes the course read-only: the data is then generated, not cached."""
     blocked = tmp_path / "a-file"
-    blocked.write_text("not a folder")
+    blocked.write_text("not a folder", encoding="utf-8")
     assert data.mnist1d_digest(data.load_mnist1d(cache_dir=blocked / "cache")) == data.MNIST1D_SHA256

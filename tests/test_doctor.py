@@ -22,7 +22,7 @@ def test_doctor_command_prints_each_check_and_exits_zero():
 
 def test_damaged_data_fails_with_a_fix(tmp_path):
     shutil.copytree(doctor.data.DATA_DIR, tmp_path / "data")
-    (tmp_path / "data" / "penguins.csv").write_text("tampered")
+    (tmp_path / "data" / "penguins.csv").write_text("tampered", encoding="utf-8")
     verdict = doctor.data_files(tmp_path / "data")
     assert not verdict.ok and "penguins.csv" in verdict.detail and "git checkout" in verdict.fix
 

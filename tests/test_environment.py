@@ -12,11 +12,11 @@ from mlcourse.course import ROOT
 
 
 def pyproject_dependencies() -> list[str]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
 
 
 def environment_dependencies() -> list[str]:
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
     return [spec for spec in pip if spec != "-e ."]
 
@@ -27,7 +27,7 @@ def test_environment_yml_lists_the_same_packages_and_ranges_as_pyproject():
 
 
 def test_conda_environment_uses_python_311():
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     assert "python=3.11" in env["dependencies"]
 
 
@@ -45,8 +45,8 @@ def test_every_dependency_has_a_tested_range():
 
 
 def test_ci_runs_the_readme_test_command():
-    readme = (ROOT / "README.md").read_text()
-    ci = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in readme and re.search(r"^make test$", ci, re.MULTILINE)
 
 
@@ -55,6 +55,6 @@ DOWNLOADS = re.compile(r"urlretrieve|urlopen|requests\.get\(|fetch_openml|fetch_
 
 def test_no_course_code_downloads_anything_at_run_time():
     sources = [*ROOT.glob("mlcourse/**/*.py"), *ROOT.glob("lessons/*.py"), *ROOT.glob("solutions/*.py")]
-    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sources for n, line in enumerate(p.read_text().splitlines(), 1)
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sources for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
                  if DOWNLOADS.search(line)]
     assert offenders == []

@@ -230,7 +230,7 @@ def test_writing_past_the_disk_cap_stops_the_kernel(tampered):
 def test_a_kernel_sees_no_other_submissions_scratch_folder(tmp_path):
     """Another kernel's connection file would let a submission run code in it, and so change its grade."""
     mine, other = (Path(tempfile.mkdtemp(prefix="mlgrade-", dir=sandbox.scratch_root())) for _ in range(2))
-    (other / "kernel.json").write_text("{}")
+    (other / "kernel.json").write_text("{}", encoding="utf-8")
     look = f"import glob; print(sorted(glob.glob('{sandbox.scratch_root()}/mlgrade-*')))"
     argv = sandbox.kernel_argv(mine, [], sandbox.Limits(), [sys.executable, "-c", look], namespaces=True)
     seen = subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip()
@@ -266,7 +266,7 @@ def test_grade_a_class_writes_results_a_gradebook_and_feedback(small_class, tmp_
     assert rows["learner-02"]["03_gradient_descent"] == "missing" and rows["learner-02"]["handed in"] == "2/2"
     assert "## Gradebook" in cli.stdout and "what to re-teach" in cli.stdout and "not written yet" in cli.stdout
     assert len(list(results.glob("*.json"))) == 5
-    report = (feedback / "learner-01.md").read_text()
+    report = (feedback / "learner-01.md").read_text(encoding="utf-8")
     assert report.startswith("# Feedback for learner-01") and "FAIL" in report and "PASS" in report
     merged = run_cli("gradebook", str(results))  # the same gradebook from the results alone, as after a distributed run
     assert merged.stdout == cli.stdout
@@ -306,7 +306,7 @@ def test_an_unknown_notebook_is_reported_and_the_rest_still_graded(built, tmp_pa
         (tmp_path / learner).mkdir()
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "dave" / "homework.ipynb")
     nbformat.write(half_done(built, "00_welcome", {"0.1", "0.2"}), tmp_path / "erin" / "00_welcome.ipynb")
-    (tmp_path / "frank" / "00_welcome.ipynb").write_text("{")
+    (tmp_path / "frank" / "00_welcome.ipynb").write_text("{", encoding="utf-8")
     results = {g.learner: g for g in grade.grade([tmp_path], FAST, jobs=2)}
     assert "cannot tell which lesson" in results["dave"].problem
     assert "not valid notebook JSON" in results["frank"].problem
@@ -339,8 +339,8 @@ def test_grade_one_exercise_by_number(built):
     ("make", "says"),
     [
         (lambda d: d / "nowhere.ipynb", "no such file or folder"),
-        (lambda d: (d / "notes.txt").write_text("hello") and d / "notes.txt", "not a notebook"),
-        (lambda d: (d / "broken.ipynb").write_text('{"cells": [') and d / "broken.ipynb", "not valid notebook JSON"),
+        (lambda d: (d / "notes.txt").write_text("hello", encoding="utf-8") and d / "notes.txt", "not a notebook"),
+        (lambda d: (d / "broken.ipynb").write_text('{"cells": [', encoding="utf-8") and d / "broken.ipynb", "not valid notebook JSON"),
         (lambda d: (d / "empty").mkdir() or d / "empty", "no notebooks"),
     ],
     ids=["missing", "not-a-notebook", "corrupt", "empty-folder"],

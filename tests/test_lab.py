@@ -15,7 +15,7 @@ TOKEN = "course-test-token"
 
 def test_setup_writes_the_server_config_that_hides_the_lesson_sources(tmp_path):
     lab.setup(tmp_path)
-    config = json.loads(lab.server_config_path(tmp_path).read_text())
+    config = json.loads(lab.server_config_path(tmp_path).read_text(encoding="utf-8"))
     assert "[0-9][0-9]_*.py" in config["ContentsManager"]["hide_globs"]
     assert "__pycache__" in config["ContentsManager"]["hide_globs"]  # Jupyter's own defaults are kept
 

@@ -44,7 +44,7 @@ def test_promote_makes_the_first_version_champion_then_refuses_a_worse_one_from_
 def test_a_candidate_trained_on_other_data_fails_its_data_tests(state, tmp_path):
     first = register(GOOD)
     edited = tmp_path / "notes.csv"
-    edited.write_text(train.DATA_FILE.read_text().replace("\n", "\n" + train.DATA_FILE.read_text().splitlines()[1] + "\n", 1))
+    edited.write_text(train.DATA_FILE.read_text(encoding="utf-8").replace("\n", "\n" + train.DATA_FILE.read_text(encoding="utf-8").splitlines()[1] + "\n", 1), encoding="utf-8")
     record = train.run(GOOD, data_path=edited, track=True, quiet=True)
     other = str(mlflow.register_model(record["model_uri"], promotion.MODEL).version)
     promotion.promote(first)

@@ -61,7 +61,7 @@ def test_the_shadow_scores_every_request_logs_it_and_never_answers_on_the_real_s
                                headers={"Content-Type": "application/json"})
             answers.append(json.loads(connection.getresponse().read()))
         connection.close()
-    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert {a["model_version"] for a in answers} == {"v1"}  # clients only ever see the champion
     assert len(lines) == len(rows) and [line["champion"] for line in lines] == [a["species"] for a in answers]
     assert any(not line["agree"] for line in lines)  # the weaker challenger disagrees somewhere: worth knowing

@@ -65,7 +65,7 @@ def test_a_server_runs_on_a_free_local_port_logs_to_a_file_and_stops_with_its_wo
         assert [entry["pid"] for entry in servers.leftovers()] == [server.pid]
     assert gone(server.pid) and gone(worker), "the server or its worker outlived the with block"
     assert not server.registry_file.exists() and servers.leftovers() == []
-    assert "listening" in server.log_path.read_text() and "request /health" in server.log_path.read_text()
+    assert "listening" in server.log_path.read_text(encoding="utf-8") and "request /health" in server.log_path.read_text(encoding="utf-8")
 
 
 def test_a_failing_cell_inside_the_block_still_stops_the_server():
@@ -156,6 +156,6 @@ def test_doctor_lists_a_running_course_server_and_says_how_to_stop_it():
 def test_a_reused_pid_is_not_mistaken_for_a_course_server(state):
     (state / "servers").mkdir(parents=True)
     (state / "servers" / f"{os.getpid()}.json").write_text(
-        f'{{"name": "old", "pid": {os.getpid()}, "created": 0, "url": "http://127.0.0.1:1", "log": "x"}}')
+        f'{{"name": "old", "pid": {os.getpid()}, "created": 0, "url": "http://127.0.0.1:1", "log": "x"}}', encoding="utf-8")
     assert servers.leftovers(state / "servers") == []
     assert not (state / "servers" / f"{os.getpid()}.json").exists()

@@ -17,7 +17,7 @@ needs_spark = pytest.mark.skipif(NOT_READY is not None, reason=f"Spark cannot ru
 def fake_java(folder, shows: str) -> None:
     """A `java` on the PATH that prints what `java -version` would."""
     java = folder / "java"
-    java.write_text(f"#!/bin/sh\necho '{shows}' >&2\n")
+    java.write_text(f"#!/bin/sh\necho '{shows}' >&2\n", encoding="utf-8")
     java.chmod(java.stat().st_mode | stat.S_IEXEC)
 
 

@@ -34,7 +34,7 @@ def test_the_training_operation_writes_a_complete_run_record(state):
     assert done.returncode == 0, done.stderr
     run_id = done.stdout.split()[1]
     folder = state / "runs" / run_id
-    record = json.loads((folder / "run.json").read_text())
+    record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     assert record["id"] == run_id and record["status"] == "FINISHED" and record["error"] is None
     assert record["params"] == {"alpha": 1e-4, "learning_rate": 0.01, "epochs": 5, "seed": 3}
     assert record["command"] == "python -m mlcourse.train --alpha 0.0001 --learning-rate 0.01 --epochs 5 --seed 3"
@@ -45,16 +45,16 @@ def test_the_training_operation_writes_a_complete_run_record(state):
     assert record["environment"]["packages"]["scikit-learn"] == tracking.installed_packages()["scikit-learn"]
     assert set(record["metrics"]) == {"train_loss", "val_loss", "val_accuracy"}
     assert sorted(p.name for p in folder.iterdir()) == sorted(record["files"])
-    assert (folder / "metrics.csv").read_text().count("\n") == 1 + 5
-    assert "mlflow==3.17.2" in (folder / "requirements.lock").read_text()
-    assert "@" not in (folder / "output.log").read_text()
+    assert (folder / "metrics.csv").read_text(encoding="utf-8").count("\n") == 1 + 5
+    assert "mlflow==3.17.2" in (folder / "requirements.lock").read_text(encoding="utf-8")
+    assert "@" not in (folder / "output.log").read_text(encoding="utf-8")
 
 
 def test_an_unseeded_run_warns_and_the_reproduce_check_fails_it(state):
     record = train.run(train.Params(epochs=8), quiet=True)
     verdict = tracking.reproduce(record["id"])
     assert not verdict.passed and verdict.reasons[0].startswith("seed: the run was not seeded")
-    assert "no --seed given" in (state / "runs" / record["id"] / "output.log").read_text()
+    assert "no --seed given" in (state / "runs" / record["id"] / "output.log").read_text(encoding="utf-8")
 
 
 def test_reproduce_passes_a_seeded_run_from_the_command_line(state):
@@ -68,7 +68,7 @@ def test_reproduce_fails_when_the_data_file_changed_and_says_so(state):
     copy = state / "notes.csv"
     shutil.copyfile(train.DATA_FILE, copy)
     record = train.run(FAST, data_path=copy, quiet=True)
-    copy.write_text(copy.read_text().replace("\n", "\nAdelie,Dream,39.0,18.0,190,3700,male,2009,x@y.example\n", 1))
+    copy.write_text(copy.read_text(encoding="utf-8").replace("\n", "\nAdelie,Dream,39.0,18.0,190,3700,male,2009,x@y.example\n", 1), encoding="utf-8")
     done = cli("mlcourse", "reproduce", record["id"], state=state)
     assert done.returncode == 1
     assert done.stdout.startswith("FAIL") and f"data: {copy} has changed since the run" in done.stdout
@@ -77,9 +77,9 @@ def test_reproduce_fails_when_the_data_file_changed_and_says_so(state):
 def test_reproduce_fails_a_metric_outside_the_tolerance_and_says_by_how_much(state):
     record = train.run(FAST, quiet=True)
     path = state / "runs" / record["id"] / "run.json"
-    tampered = json.loads(path.read_text())
+    tampered = json.loads(path.read_text(encoding="utf-8"))
     tampered["metrics"]["val_loss"] += 0.01
-    path.write_text(json.dumps(tampered))
+    path.write_text(json.dumps(tampered), encoding="utf-8")
     verdict = tracking.reproduce(record["id"])
     assert [reason.split(":")[0] for reason in verdict.reasons] == ["metric val_loss"]
     assert "differs by 0.01, tolerance 1e-09" in verdict.reasons[0]
@@ -89,12 +89,12 @@ def test_reproduce_fails_a_metric_outside_the_tolerance_and_says_by_how_much(sta
 def test_reproduce_names_changed_packages_and_code(state):
     record = train.run(FAST, quiet=True)
     folder = state / "runs" / record["id"]
-    original = json.loads((folder / "run.json").read_text())
+    original = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     original["environment"]["lock_sha256"] = "0" * 64
     original["source"]["files"]["mlcourse/train.py"] = "0" * 64
-    (folder / "run.json").write_text(json.dumps(original))
-    lock = (folder / "requirements.lock").read_text()
-    (folder / "requirements.lock").write_text(lock.replace("scikit-learn==", "scikit-learn==0.0.", 1))
+    (folder / "run.json").write_text(json.dumps(original), encoding="utf-8")
+    lock = (folder / "requirements.lock").read_text(encoding="utf-8")
+    (folder / "requirements.lock").write_text(lock.replace("scikit-learn==", "scikit-learn==0.0.", 1), encoding="utf-8")
     reasons = tracking.reproduce(record["id"]).reasons
     assert "source: mlcourse/train.py changed since the run" in reasons
     assert any(r.startswith("environment: the installed packages differ (scikit-learn 0.0.") for r in reasons)
@@ -138,7 +138,7 @@ def test_a_tracked_run_lands_in_mlflow_with_params_metrics_record_and_a_skops_mo
     model = mlflow.sklearn.load_model(record["model_uri"])
     rows = train.split(train.load_table()[0])
     assert (model.predict(rows.x_val) == rows.y_val).mean() == pytest.approx(record["metrics"]["val_accuracy"])
-    assert "skops" in next((state / "mlflow" / "artifacts").rglob("MLmodel")).read_text()
+    assert "skops" in next((state / "mlflow" / "artifacts").rglob("MLmodel")).read_text(encoding="utf-8")
 
 
 def test_a_run_that_becomes_unstable_midway_ends_failed_with_the_metrics_it_reached(state):
@@ -150,7 +150,7 @@ def test_a_run_that_becomes_unstable_midway_ends_failed_with_the_metrics_it_reac
     assert len(failed) == 1
     run_id = failed["run_id"].iloc[0]
     assert len(mlflow.MlflowClient().get_metric_history(run_id, "train_loss")) == 5
-    assert json.loads((state / "runs" / run_id / "run.json").read_text())["status"] == "FAILED"
+    assert json.loads((state / "runs" / run_id / "run.json").read_text(encoding="utf-8"))["status"] == "FAILED"
 
 
 def test_a_run_stopped_with_sigterm_ends_failed_not_running(state):
@@ -167,7 +167,7 @@ def test_a_run_stopped_with_sigterm_ends_failed_not_running(state):
     import mlflow
 
     assert mlflow.MlflowClient(tracking.tracking_uri()).get_run(run_id).info.status == "FAILED"
-    record = json.loads((state / "runs" / run_id / "run.json").read_text())
+    record = json.loads((state / "runs" / run_id / "run.json").read_text(encoding="utf-8"))
     assert record["status"] == "FAILED" and "signal 15" in record["error"] and record["metrics"]
 
 
@@ -182,9 +182,9 @@ def test_personal_columns_are_found_and_pseudonyms_are_keyed_and_ignore_how_an_a
 
 def test_the_pseudonym_key_is_made_once_kept_private_and_never_written_into_a_run(state):
     record = train.run(FAST, quiet=True)
-    key = privacy.KEY_FILE.read_text()
+    key = privacy.KEY_FILE.read_text(encoding="utf-8")
     assert privacy.course_key() == key.encode() and oct(privacy.KEY_FILE.stat().st_mode)[-3:] == "600"
-    assert not any(key in path.read_text(errors="ignore") for path in (state / "runs" / record["id"]).iterdir())
+    assert not any(key in path.read_text(errors="ignore", encoding="utf-8") for path in (state / "runs" / record["id"]).iterdir())
 
 
 def test_make_mlflow_serves_the_course_store_answers_its_rest_api_and_stops_on_ctrl_c(state):

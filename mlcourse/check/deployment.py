@@ -429,7 +429,7 @@ def _score_row_by_row(model, inputs, outputs):
         if target.exists():
             continue
         rows = pd.read_csv(source)
-        with open(target, "w") as handle:
+        with open(target, "w", encoding="utf-8") as handle:
             handle.write(",".join([*FEATURES, "species"]) + "\n")
             for values in rows[FEATURES].to_numpy():
                 handle.write(",".join(map(str, values)) + f",{model.predict([values])[0]}\n")

@@ -159,7 +159,7 @@ def tracked_train(fn) -> None:
             fail(f"data_sha256 is {str(first['data_sha256'])[:20]}...; expected the SHA-256 of the file's bytes, "
                  f"{expected[:20]}... (what `sha256sum` prints). Hint: hash the bytes you read from the path, not the "
                  "path's text or the DataFrame.")
-        path.write_text(path.read_text().replace("\n", "\nAdelie,Dream,39.0,18.0,190,3700,male,2009,x@y.example\n", 1))
+        path.write_text(path.read_text(encoding="utf-8").replace("\n", "\nAdelie,Dream,39.0,18.0,190,3700,male,2009,x@y.example\n", 1), encoding="utf-8")
         if call(fn, path, 1e-3, 7, label=label)["data_sha256"] == first["data_sha256"]:
             fail("the data file gained a row but data_sha256 stayed the same; expected a new hash. Hint: hash the "
                  "file's content, read when the function runs.")

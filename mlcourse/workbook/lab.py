@@ -44,12 +44,12 @@ def setup(prefix: Path = Path(sys.prefix)) -> list[str]:
     install_kernelspec(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=str(prefix))
     path = overrides_path(prefix)
     path.parent.mkdir(parents=True, exist_ok=True)
-    settings = json.loads(path.read_text()) if path.exists() else {}
-    path.write_text(json.dumps(settings | QUIET_LAB_SETTINGS, indent=2) + "\n")
+    settings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    path.write_text(json.dumps(settings | QUIET_LAB_SETTINGS, indent=2) + "\n", encoding="utf-8")
     config = server_config_path(prefix)
     config.parent.mkdir(parents=True, exist_ok=True)
-    present = json.loads(config.read_text()) if config.exists() else {}
+    present = json.loads(config.read_text(encoding="utf-8")) if config.exists() else {}
     present.setdefault("ContentsManager", {})["hide_globs"] = HIDDEN_IN_LAB
-    config.write_text(json.dumps(present, indent=2) + "\n")
+    config.write_text(json.dumps(present, indent=2) + "\n", encoding="utf-8")
     return [f"registered the Jupyter kernel '{KERNEL_DISPLAY_NAME}'", f"wrote {path}",
             f"wrote {config} (the file browser lists each lesson once, as its notebook)"]

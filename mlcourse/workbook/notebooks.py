@@ -101,7 +101,7 @@ def _high_water_mark(pid: int) -> int:
     status = Path(f"/proc/{pid}/status")
     if not sys.platform.startswith("linux") or not status.exists():
         return 0
-    for line in status.read_text().splitlines():
+    for line in status.read_text(encoding="utf-8").splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     return 0

@@ -133,7 +133,7 @@ def _libc_mount(source: str | None, target: str, fstype: str | None, flags: int,
 def _mounts() -> list[tuple[str, str, set[str]]]:
     """``(mount point, file-system type, options)`` of every mount this process sees."""
     found = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+    for line in Path("/proc/self/mountinfo").read_text(encoding="utf-8").splitlines():
         fields, _, rest = line.partition(" - ")
         parts = fields.split()
         point = parts[4].encode().decode("unicode_escape")  # \040 for a space, etc.
