@@ -173,16 +173,15 @@ def _time_job(rank: int, world: int, batch: int = 256, steps: int = 20, warmup: 
         start = time.perf_counter()
         optimizer.zero_grad()
         (nn.functional.cross_entropy(model(x[mine]), y[mine], reduction="sum") * processes / batch).backward()
-        computed = time.perf_counter()
+        computed = waited = done = time.perf_counter()
         if processes > 1:
             dist.barrier()  # the first to finish waits for the other: a straggler's cost, timed apart
-        waited = time.perf_counter()
-        if processes > 1:
+            waited = time.perf_counter()
             flat = torch.cat([p.grad.flatten() for p in model.parameters()])
             dist.all_reduce(flat)
             flat /= processes
             torch.nn.utils.vector_to_parameters(flat, [p.grad for p in model.parameters()])
-        done = time.perf_counter()
+            done = time.perf_counter()
         optimizer.step()
         if step >= warmup:
             compute.append(computed - start)
@@ -217,7 +216,7 @@ JOBS = {"train": _train_job, "time": _time_job, "allreduce": _allreduce_job}
 def allreduce_mean(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
     """Average ``tensors`` (one per rank) with a real gloo all-reduce, each rank a thread of this process.
 
-    This is what DDP does with the gradients after each backward pass, without
+    This is what DDP does with the gradients during each backward pass, without
     starting processes: the exercise checks use it to run a learner's shards
     through gloo in a second. Each rank gets the average back.
     """

@@ -23,7 +23,6 @@ import shutil
 import subprocess
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 from mlcourse.course import STATE_DIR
 from mlcourse.servers import HOST
@@ -131,7 +130,3 @@ def _stop_jvm(gateway) -> None:
         process.wait(timeout=10)
     SparkContext._gateway = SparkContext._jvm = None
 
-
-def log_tail(lines: int = 15) -> str:
-    """The end of the JVM's log, for when Spark fails."""
-    return "\n".join(Path(LOG).read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]) if LOG.exists() else ""

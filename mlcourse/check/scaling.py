@@ -269,13 +269,17 @@ def _batch_reference(machines, speedup, seconds_per_row, gradient_bytes, bandwid
     return max(1, math.ceil(speedup * allreduce / (seconds_per_row * (1 - speedup / machines)) - 1e-9))
 
 
+def _speedup_of(rows, machines, seconds_per_row, gradient_bytes, bandwidth, latency) -> float:
+    """The speed-up a global batch of ``rows`` rows gets on ``machines``, by the course's model."""
+    return float(scaling.speedup(machines, rows * seconds_per_row, gradient_bytes, bandwidth, latency)[0])
+
+
 def _batch_by_doubling(machines, speedup, seconds_per_row, gradient_bytes, bandwidth, latency):
     if speedup >= machines:
         return None
 
     def fast_enough(rows):
-        compute = rows * seconds_per_row
-        return compute / scaling.step_seconds(machines, compute, gradient_bytes, bandwidth, latency) >= speedup
+        return _speedup_of(rows, machines, seconds_per_row, gradient_bytes, bandwidth, latency) >= speedup
 
     high = 1
     while not fast_enough(high):
@@ -321,11 +325,6 @@ SPEEDUP_CASES = [  # (what, machines, target speed-up, seconds per row on one ma
     ("8× on 8 machines (the ideal)", 8, 8.0, 36e-6, 4.4e6, 1.25e9, 50e-6),
     ("10× on 8 machines", 8, 10.0, 36e-6, 4.4e6, 1.25e9, 50e-6),
 ]
-
-
-def _speedup_of(rows, machines, seconds_per_row, gradient_bytes, bandwidth, latency) -> float:
-    compute = rows * seconds_per_row
-    return compute / scaling.step_seconds(machines, compute, gradient_bytes, bandwidth, latency)
 
 
 @register(reference=_batch_reference, also_right=[_batch_by_doubling],

@@ -39,17 +39,19 @@ def overrides_path(prefix: Path = Path(sys.prefix)) -> Path:
     return prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
 
 
+def _update_json(path: Path, change) -> None:
+    """Apply ``change`` to the JSON object in ``path`` (empty if there is none yet), keeping what others wrote."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    content = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    change(content)
+    path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+
+
 def setup(prefix: Path = Path(sys.prefix)) -> list[str]:
     """Register the course kernel and quiet JupyterLab inside ``prefix`` (the venv)."""
     install_kernelspec(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=str(prefix))
-    path = overrides_path(prefix)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    settings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    path.write_text(json.dumps(settings | QUIET_LAB_SETTINGS, indent=2) + "\n", encoding="utf-8")
-    config = server_config_path(prefix)
-    config.parent.mkdir(parents=True, exist_ok=True)
-    present = json.loads(config.read_text(encoding="utf-8")) if config.exists() else {}
-    present.setdefault("ContentsManager", {})["hide_globs"] = HIDDEN_IN_LAB
-    config.write_text(json.dumps(present, indent=2) + "\n", encoding="utf-8")
+    path, config = overrides_path(prefix), server_config_path(prefix)
+    _update_json(path, lambda settings: settings.update(QUIET_LAB_SETTINGS))
+    _update_json(config, lambda present: present.setdefault("ContentsManager", {}).update(hide_globs=HIDDEN_IN_LAB))
     return [f"registered the Jupyter kernel '{KERNEL_DISPLAY_NAME}'", f"wrote {path}",
             f"wrote {config} (the file browser lists each lesson once, as its notebook)"]
