@@ -49,6 +49,7 @@ lab: build
 # are not given to nbval: tests/test_grade_lessons.py already runs each one, as a learner's
 # submission in the grader's sandbox, and fails on any cell error or any check short of full marks.
 test: build
+	$(BIN)/ruff check --output-format concise
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests lessons
 
 # MLflow's UI on the course's store, 127.0.0.1 and a free port (or PORT=5000); Ctrl-C stops it.

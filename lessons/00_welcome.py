@@ -106,7 +106,7 @@ from mlcourse import check
 
 
 def accuracy(y_true, y_pred):
-    return sum(truth == guess for truth, guess in zip(y_true, y_pred))
+    return sum(truth == guess for truth, guess in zip(y_true, y_pred, strict=True))
 
 
 try:

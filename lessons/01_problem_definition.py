@@ -218,7 +218,7 @@ def report_curve(sizes, train_scores, val_scores, cases: str) -> None:
     cancels the luck the split brings to both sizes.
     """
     val_mean = val_scores.mean(axis=1)
-    print("validation mean by training size:", ", ".join(f"{n}: {m:.3f}" for n, m in zip(sizes, val_mean)))
+    print("validation mean by training size:", ", ".join(f"{n}: {m:.3f}" for n, m in zip(sizes, val_mean, strict=True)))
     half = int(np.argmin(np.abs(sizes - sizes[-1] / 2)))
     change = val_scores[-1] - val_scores[half]
     standard_error = change.std(ddof=1) / np.sqrt(len(change))

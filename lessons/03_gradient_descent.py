@@ -281,7 +281,7 @@ plt.tight_layout()
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
 ws, bs = np.meshgrid(np.linspace(-10, 70, 150), np.linspace(-40, 200, 150))
-for ax, (title, feature) in zip(axes, (("units 3× larger (3 * x)", 3 * x), ("mean moved to 3 (x + 3)", x + 3))):
+for ax, (title, feature) in zip(axes, (("units 3× larger (3 * x)", 3 * x), ("mean moved to 3 (x + 3)", x + 3)), strict=True):
     bends, (w_min, b_min) = linear.curvatures(feature), linear.fit_least_squares(feature, y)
     surface = np.mean((ws[..., None] * feature[:, 0] + bs[..., None] - y) ** 2, axis=-1)
     levels = np.geomspace(linear.mse(y, linear.predict(feature, w_min, b_min)), surface.max(), 15)

@@ -202,7 +202,7 @@ model = nn.Linear(X.shape[1], 1)
 start = copy.deepcopy(model.state_dict())  # to start full-batch descent from the same point below
 optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
 epoch_losses, updates = [], 0
-for epoch in (bar := tqdm(range(60), desc="training", unit="epoch")):
+for _ in (bar := tqdm(range(60), desc="training", unit="epoch")):
     for batch in linear.minibatches(len(yf), 32, rng):
         optimizer.zero_grad()
         batch_loss = nn.functional.mse_loss(model(Xf[batch]).squeeze(1), yf[batch])
@@ -256,9 +256,9 @@ axes[0].set_xlabel("update")
 axes[0].set_ylabel("MSE on all data")
 axes[0].set_title("Both end within 1 % of the closed-form loss")
 axes[0].legend()
-for (name, w_learned), marker in zip(weights.items(), ("o", "x")):
+for (name, w_learned), marker in zip(weights.items(), ("o", "x"), strict=True):
     axes[1].scatter(w_closed, w_learned, marker=marker, label=name)
-for name, a_, b_ in zip(diabetes.feature_names, w_closed, weights["SGD, batches of 32"]):
+for name, a_, b_ in zip(diabetes.feature_names, w_closed, weights["SGD, batches of 32"], strict=True):
     axes[1].annotate(name, (a_, b_), textcoords="offset points", xytext=(4, 4), fontsize=8)
 lims = [w_closed.min() - 3, w_closed.max() + 3]
 axes[1].plot(lims, lims, color="black", linewidth=1)

@@ -25,8 +25,16 @@ from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.model_selection import (GridSearchCV, GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit, cross_val_score,
-                                     cross_validate, train_test_split)
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    KFold,
+    StratifiedKFold,
+    TimeSeriesSplit,
+    cross_val_score,
+    cross_validate,
+    train_test_split,
+)
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -93,7 +101,7 @@ print(f"accuracy on coin tosses: cross-validated after selecting on all rows {le
 # %%
 X_train, X_test, y_train, y_test = train_test_split(noise, coin, test_size=0.5, random_state=SEED)
 trials = []
-for trial in range(200):
+for _ in range(200):
     columns = rng.choice(noise.shape[1], 10, replace=False)
     model = LogisticRegression(max_iter=1000).fit(X_train[:, columns], y_train)
     trials.append((model.score(X_test[:, columns], y_test), columns, model))
@@ -342,7 +350,7 @@ for name, forecaster in forecasters.items():
 plt.figure(figsize=(11, 3.5))
 plt.plot(target.index, target, color="lightgray", label="demand")
 for number, (past, future) in enumerate(TimeSeriesSplit(5).split(lags)):
-    for (name, forecaster), color in zip(forecasters.items(), ("tab:orange", "tab:blue")):
+    for (name, forecaster), color in zip(forecasters.items(), ("tab:orange", "tab:blue"), strict=True):
         predicted = forecaster.fit(lags.iloc[past], target.iloc[past]).predict(lags.iloc[future])
         plt.plot(target.index[future], predicted, color=color, linewidth=1, label=name if number == 0 else None)
     plt.axvline(target.index[future[0]], color="black", linewidth=0.5)
@@ -402,7 +410,7 @@ draw(axes[0], StratifiedKFold(5), "stratified: every fold keeps the 3:1 ratio", 
 draw(axes[1], GroupKFold(5), "grouped: each group of 5 rows stays together", groups=groups)
 draw(axes[2], TimeSeriesSplit(5), "time-ordered: validate only on later rows")
 key = [Line2D([], [], marker="s", linestyle="", color=color, label=role)
-       for color, role in zip(ROLES.colors, ("training", "validation", "not used"))]
+       for color, role in zip(ROLES.colors, ("training", "validation", "not used"), strict=True)]
 key += [Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor="black", label=name)
         for face, name in (("white", "class 0"), ("black", "class 1 (rare)"))]
 fig.legend(handles=key, loc="lower center", ncol=5, frameon=False)
@@ -482,7 +490,7 @@ search = GridSearchCV(KNeighborsClassifier(), {"n_neighbors": [1, 3, 5, 9, 15, 2
 nested = cross_validate(search, X_small, y_small, cv=5, return_estimator=True)
 search.fit(X_small, y_small)
 print(f"the search's best CV score: {search.best_score_:.2f} (with {search.best_params_['n_neighbors']} neighbours); "
-      f"its CV score per number of neighbours: {dict(zip(search.param_grid['n_neighbors'], search.cv_results_['mean_test_score'].round(2).tolist()))}")
+      f"its CV score per number of neighbours: {dict(zip(search.param_grid['n_neighbors'], search.cv_results_['mean_test_score'].round(2).tolist(), strict=True))}")
 print(f"nested CV: {nested['test_score'].mean():.2f} ± {nested['test_score'].std():.2f} (standard deviation over the outer folds); "
       f"neighbours chosen per outer fold: {[fold.best_params_['n_neighbors'] for fold in nested['estimator']]}")
 print(f"the searched model on 5,000 fresh rows: {search.score(X_new, y_new):.2f}")

@@ -61,7 +61,7 @@ def polynomial(degree, alpha=0.0):
 
 grid = np.linspace(-1, 1, 300)
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), sharey=True)
-for ax, degree in zip(axes, (1, 4, 15)):
+for ax, degree in zip(axes, (1, 4, 15), strict=True):
     model = polynomial(degree).fit(x_train[:, None], y_train)
     ax.scatter(x_train, y_train, s=12, color="black", label="training points")
     ax.plot(grid, curve(grid), color="gray", linestyle=":", label="true curve")
@@ -110,7 +110,7 @@ ax.set_title(f"Training error keeps falling; validation error is lowest at degre
 ax.legend(fontsize=8)
 plt.tight_layout()
 print(f"degree 15: training MSE {errors['training'][-1]:.3f}, below the noise variance {0.25**2:.4f}: it fits noise")
-print("validation MSE by degree:", " ".join(f"{d}:{e:.3f}" for d, e in zip(degrees, errors["validation"])))
+print("validation MSE by degree:", " ".join(f"{d}:{e:.3f}" for d, e in zip(degrees, errors["validation"], strict=True)))
 for degree in (1, 4, 15):
     mean, se = gap(fitted[degree], fitted[best_degree])
     print(f"degree {degree} vs {best_degree}: {mean:+.4f} ± {se:.4f} (mean extra squared error ± standard error)")

@@ -115,7 +115,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 )
 X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, test_size=0.25, random_state=0, stratify=y_train)
 fig, axes = plt.subplots(1, 8, figsize=(8, 1.3))
-for ax, image, label in zip(axes, digits.images, digits.target):
+for ax, image, label in zip(axes, digits.images, digits.target, strict=True):
     ax.imshow(image, cmap="gray_r")
     ax.set_title(str(label))
     ax.axis("off")
@@ -387,10 +387,10 @@ for name, history in progress.items():
     epochs = range(1, len(history["seconds"]) + 1)
     axes[0].plot(epochs, history["training loss"], styles[name], label=name)
     axes[1].plot(epochs, history["validation accuracy"], styles[name], label=name, alpha=0.8)
-    reached = [epoch for epoch, accuracy in zip(epochs, history["validation accuracy"]) if accuracy >= 0.9]
+    reached = [epoch for epoch, accuracy in zip(epochs, history["validation accuracy"], strict=True) if accuracy >= 0.9]
     when = (f"90 % validation accuracy after epoch {reached[0]} ({history['seconds'][reached[0] - 1]:.1f} s of training)"
             if reached else "never reaches 90 % validation accuracy in 12 epochs")
-    broken = [epoch for epoch, loss in zip(epochs, history["training loss"]) if not np.isfinite(loss)]
+    broken = [epoch for epoch, loss in zip(epochs, history["training loss"], strict=True) if not np.isfinite(loss)]
     accuracy = history["validation accuracy"]
     print(f"{name:32s} training loss after epoch 1: {history['training loss'][0]:.3g}, after 12: "
           f"{history['training loss'][-1]:.3g}{f' (nan from epoch {broken[0]})' if broken else ''}; "
@@ -425,7 +425,7 @@ plt.tight_layout()
 logistic = models["logistic regression"][-1]
 fig, axes = plt.subplots(1, 5, figsize=(9, 2))
 limit = np.abs(logistic.coef_).max()
-for ax, digit in zip(axes, (0, 1, 3, 7, 8)):
+for ax, digit in zip(axes, (0, 1, 3, 7, 8), strict=True):
     ax.imshow(logistic.coef_[digit].reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
     ax.set_title(f"class {digit}")
     ax.axis("off")

@@ -104,7 +104,7 @@ ours = pd.DataFrame({name: [100 * h.accuracy[-1] for h in histories] for name, h
 table = published.loc[list(makers), ["published"]].assign(
     ours_mean=ours.mean(axis=1), ours_std=ours.std(axis=1, ddof=1)
 ).round(1)
-table["ours (mean ± std over seeds)"] = [f"{m:.1f} ± {s:.1f}" for m, s in zip(table.ours_mean, table.ours_std)]
+table["ours (mean ± std over seeds)"] = [f"{m:.1f} ± {s:.1f}" for m, s in zip(table.ours_mean, table.ours_std, strict=True)]
 table[["published", "ours (mean ± std over seeds)"]]
 
 # %% [markdown]

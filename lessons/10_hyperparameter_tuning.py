@@ -15,6 +15,8 @@
 # **Minutes**: 30 (15 teaching, 15 exercises) + 10 self-paced · **Prerequisites**: lessons 06 and 09.
 
 # %%
+import functools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import optuna
@@ -56,7 +58,7 @@ RATES, DROPOUTS = np.logspace(-4, -1, 7), (0.1, 0.5, 0.9)
 table = tuning.score_table(objective, RATES, DROPOUTS)
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.3))
-for ax, scale in zip(axes, ("linear", "log")):
+for ax, scale in zip(axes, ("linear", "log"), strict=True):
     for activation, scores in table.items():
         ax.plot(RATES, scores[:, 0], "o-", label=f"{activation}, dropout {DROPOUTS[0]}")
     ax.set_xscale(scale)
@@ -96,7 +98,7 @@ grid_points = np.array([(x, y) for x in (0.2, 0.5, 0.8) for y in (0.2, 0.5, 0.8)
 random_points = rng.uniform(0, 1, (9, 2))
 fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
 xs = np.linspace(0, 1, 200)
-for ax, points, name in zip(axes, (grid_points, random_points), ("grid", "random")):
+for ax, points, name in zip(axes, (grid_points, random_points), ("grid", "random"), strict=True):
     ax.scatter(points[:, 0], points[:, 1], color="tab:blue")
     ax.plot(xs, 0.05 + 0.25 * np.exp(-((xs - 0.63) ** 2) / 0.01), color="tab:green", label="effect of x (important)")
     ax.set_xlabel("x (important)")
@@ -254,7 +256,7 @@ finalists = [params for params, _ in sorted(screened, key=lambda s: s[1], revers
 fig, ax = plt.subplots(figsize=(7.5, 3.5))
 full = []
 for params in finalists:
-    model = paper.seeded(lambda: paper.mlp(params["activation"], params["dropout"]), 0)
+    model = paper.seeded(functools.partial(paper.mlp, params["activation"], params["dropout"]), 0)
     history = paper.train(model, X_train, y_train, FULL_STEPS, seed=0, lr=params["lr"], eval_on=(X_val, y_val), eval_every=100)
     full.append(history.accuracy[-1])
     name = describe(params) + (" (the paper's)" if params is PAPER_SETTING else "")

@@ -315,7 +315,7 @@ for seed in FEW_SEEDS:
     paper.train(tuned, x_shift, y_shift, DEMO_STEPS, seed=seed, lr=1e-3)
     scratch = paper.seeded(lambda: paper.CNN(classes=5), seed)
     paper.train(scratch, x_shift, y_shift, DEMO_STEPS, seed=seed)
-    for name, trained in zip(fine_tuning, (tuned, scratch)):
+    for name, trained in zip(fine_tuning, (tuned, scratch), strict=True):
         fine_tuning[name].append(paper.accuracy(trained, x_shift_test, y_shift_test))
 pd.Series({"pretrained, as is (no training)": f"{paper.accuracy(as_is, x_shift_test, y_shift_test):.3f}"}
           | {name: spread(values) for name, values in fine_tuning.items()},
@@ -345,7 +345,7 @@ x_six_test, y_six_test = transfer.classes_subset(d["x_test"], d["y_test"], CLASS
 retraining = {"retrained from the pretrained backbone (lr 3e-3)": [], "from scratch (lr 1e-2)": []}
 for seed in FEW_SEEDS:
     x_six, y_six = transfer.classes_subset(d["x"], d["y"], CLASSES, 20, seed)
-    for (name, results), start in zip(retraining.items(), (True, False)):
+    for results, start in zip(retraining.values(), (True, False), strict=True):
         model = paper.seeded(lambda: paper.CNN(classes=6), seed)
         if start:
             transfer.load_pretrained(model, BACKBONE, exclude=["head"])

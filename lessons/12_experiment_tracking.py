@@ -25,15 +25,14 @@ import time
 import uuid
 
 import matplotlib.pyplot as plt
+import mlflow  # noqa: E402  (after mlcourse.tracking, which sets MLflow's variables)
 import numpy as np
 import pandas as pd
+from mlflow.entities import Metric  # noqa: E402
+from mlflow.tracking import MlflowClient  # noqa: E402
 
 from mlcourse import privacy, tracking, train  # tracking first: it keeps MLflow offline and quiet
 from mlcourse.course import STATE_DIR
-
-import mlflow  # noqa: E402  (after mlcourse.tracking, which sets MLflow's variables)
-from mlflow.entities import Metric  # noqa: E402
-from mlflow.tracking import MlflowClient  # noqa: E402
 
 SWEEP = uuid.uuid4().hex[:8]  # tags this notebook's runs, so a re-run of the notebook compares only its own
 

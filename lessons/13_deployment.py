@@ -401,7 +401,7 @@ print(f"at 16 clients micro-batching answers {gain:.1f}x the requests/s "
       f"with one client it adds {cost:.1f} ms to the median")
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 width = 0.38
-for offset, (handler, part) in zip((-width / 2, width / 2), load.groupby("handler")):
+for offset, (handler, part) in zip((-width / 2, width / 2), load.groupby("handler"), strict=True):
     spots = np.arange(len(part)) + offset
     axes[0].bar(spots, part["requests/s"], width, label=handler,
                 yerr=[(part["requests/s"] - part["low"]).clip(lower=0),  # the median is rounded: never below 0

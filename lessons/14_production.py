@@ -20,15 +20,13 @@ import shutil
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import skops.io
+from mlflow import MlflowClient, register_model  # noqa: E402  (after mlcourse.tracking, which keeps MLflow quiet)
 
 from mlcourse import drift, monitoring, prometheus, rollout, servers, serving, tracking, traffic, train
 from mlcourse.course import STATE_DIR
 from mlcourse.workbook.cli import main as mlcourse_command
-
-from mlflow import MlflowClient, register_model  # noqa: E402  (after mlcourse.tracking, which keeps MLflow quiet)
 
 WORK = STATE_DIR / "lesson14"  # this notebook's files; a re-run starts from empty
 shutil.rmtree(WORK, ignore_errors=True)
@@ -98,7 +96,7 @@ with servers.running("model-shadow", with_challenger("shadow")) as server:
             monitoring.replay(server.url, requests)
             after = monitoring.scrape(server.url)
 
-            def moved(name, **labels):
+            def moved(name, before=before, after=after, **labels):  # bound now: one day's difference
                 return monitoring.value(after, name, **labels) - monitoring.value(before, name, **labels)
 
             answered = moved("model_requests_total", path="/predict", status="200")
@@ -329,7 +327,7 @@ shadow.groupby("day")["agree"].mean().round(2).to_frame("v2 agrees with v1").T
 first_week = stream[stream.day < 7]
 with servers.running("model-canary", with_challenger("canary")) as server:
     answers = monitoring.replay(server.url, first_week)
-outcomes = list(zip(answers["model_version"], answers["species"] == first_week[train.TARGET]))
+outcomes = list(zip(answers["model_version"], answers["species"] == first_week[train.TARGET], strict=True))
 verdict = rollout.canary_verdict(outcomes, "v2")
 print(f"v2 answered {(answers.model_version == 'v2').mean():.0%} of the requests; error rate v2 "
       f"{verdict.canary_error:.3f}, v1 {verdict.champion_error:.3f}; roll back: {verdict.roll_back}"

@@ -290,7 +290,7 @@ def build_variants(folder: Path, weights: Path | None = None) -> dict[str, tuple
     quantize_onnx(torch_to_onnx(model, files[2]), files[3])
     predicts = [torch_predict(model), torch_predict(int8_model),
                 onnx_predict(onnx_session(files[2])), onnx_predict(onnx_session(files[3]))]
-    return dict(zip(VARIANTS, zip(files, predicts)))
+    return dict(zip(VARIANTS, zip(files, predicts, strict=True), strict=True))
 
 
 def measure(predict: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: np.ndarray, reference: np.ndarray,

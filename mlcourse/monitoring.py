@@ -38,7 +38,7 @@ def scrape(url: str) -> pd.DataFrame:
 def value(samples: pd.DataFrame, name: str, **labels: str) -> float:
     """The sum of the samples called ``name`` whose labels include ``labels`` (0 if there is none)."""
     rows = samples[samples["name"] == name]
-    chosen = [v for found, v in zip(rows["labels"], rows["value"]) if all(found.get(k) == s for k, s in labels.items())]
+    chosen = [v for found, v in zip(rows["labels"], rows["value"], strict=True) if all(found.get(k) == s for k, s in labels.items())]
     return float(sum(chosen))
 
 

@@ -17,11 +17,15 @@ import math
 import pickle
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
+
+if TYPE_CHECKING:  # pandas is imported where a table is made, not with the module
+    import pandas as pd
 
 
 # ------------------------------------------------------------------ measuring
@@ -61,7 +65,7 @@ def throughput(model, X, repeats: int = 3) -> float:
     return len(X) / best
 
 
-def trade_off_table(models: dict, X_fit, y_fit, X_val, y_val, progress=None) -> tuple["pd.DataFrame", dict]:
+def trade_off_table(models: dict, X_fit, y_fit, X_val, y_val, progress=None) -> tuple[pd.DataFrame, dict]:
     """Fit every model and measure the columns of the trade-off table on the validation rows.
 
     Returns the table (one row per model: ``val_accuracy``, ``val_se``,
@@ -247,7 +251,7 @@ def plot_estimator_map(path: Sequence[str] = (), ax=None):
         style = dict(_NODE_STYLE[kind], lw=3 if name in on_path else 1.2)
         texts[name] = ax.text(x, y, label, ha="center", va="center", fontsize=7.5, bbox=style, zorder=3,
                               fontweight="bold" if name in on_path else "normal")
-    steps = set(zip(path, path[1:]))
+    steps = set(zip(path, path[1:], strict=True))
     for source, target, how in MAP_EDGES:
         bold = (source, target) in steps
         ax.annotate("", xy=(0.5, 0.5), xycoords=texts[target], xytext=(0.5, 0.5), textcoords=texts[source],

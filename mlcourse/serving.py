@@ -136,7 +136,7 @@ class MicroBatcher:
         while len(batch) < self.max_batch and (left := deadline - loop.time()) > 0:
             try:
                 batch.append(await asyncio.wait_for(self.queue.get(), left))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
         return batch
 
@@ -149,7 +149,7 @@ class MicroBatcher:
                 self.calls += 1
             except Exception as error:  # every waiting request gets the error, the loop goes on
                 probabilities = [error] * len(batch)
-            for (_, answer), result in zip(batch, probabilities):
+            for (_, answer), result in zip(batch, probabilities, strict=True):
                 if answer.done():  # its request was cancelled (a client gone, a timeout): nobody waits
                     continue
                 if isinstance(result, Exception):

@@ -148,7 +148,7 @@ def _log_loss(proba: np.ndarray, codes: np.ndarray) -> float:
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
 
 
 def _command(params: Params, data_path: Path) -> str:
@@ -261,11 +261,10 @@ def _log_history(mlflow, history: list[dict]) -> None:
 def _log_model(mlflow, model: Pipeline, rows: Split) -> str:
     """Log the model in skops format with its requirements written out (inferring them takes seconds)."""
     import mlflow.sklearn
-    from mlflow.models import infer_signature
-
     import numpy
     import sklearn
     import skops
+    from mlflow.models import infer_signature
 
     requirements = [f"scikit-learn=={sklearn.__version__}", f"numpy=={numpy.__version__}", f"skops=={skops.__version__}"]
     signature = infer_signature(rows.x_val[:5], model.predict(rows.x_val[:5]))

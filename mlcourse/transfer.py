@@ -79,7 +79,7 @@ def classes_subset(x, y, classes, per_class: int | None = None, seed: int = 0):
     """The rows of the given classes (at most ``per_class`` of each), labels renumbered 0..k-1."""
     rng = np.random.default_rng(seed)
     rows = []
-    for new_label, label in enumerate(classes):
+    for label in classes:
         found = np.flatnonzero(np.asarray(y) == label)
         rows.append(found if per_class is None else rng.choice(found, per_class, replace=False))
     rows = np.concatenate(rows)

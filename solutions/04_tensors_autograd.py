@@ -8,7 +8,6 @@
 # **Minutes**: 15 · **Grade yourself**: `mlcourse grade exercises/04_tensors_autograd.ipynb`
 
 # %%
-import numpy as np
 import torch
 from torch import nn
 

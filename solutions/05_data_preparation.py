@@ -7,7 +7,6 @@
 # **Minutes**: 20 (5.1: 8, 5.2: 12) · **Grade yourself**: `mlcourse grade exercises/05_data_preparation.ipynb`
 
 # %%
-import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from mlcourse import check

@@ -90,7 +90,7 @@ def oversample(X, y):
     Returns new arrays: the original rows first, then the copies.
     """
     classes, counts = np.unique(y, return_counts=True)
-    copies = [np.resize(np.flatnonzero(y == c), counts.max() - count) for c, count in zip(classes, counts)]
+    copies = [np.resize(np.flatnonzero(y == c), counts.max() - count) for c, count in zip(classes, counts, strict=True)]
     rows = np.concatenate([np.arange(len(y)), *copies])
     return X[rows], y[rows]
 

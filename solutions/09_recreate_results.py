@@ -9,7 +9,6 @@
 
 # %%
 import numpy as np
-import torch
 from scipy import stats
 from torch import nn
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from conftest import write_notebook
+
 from mlcourse.workbook import bench
 
 

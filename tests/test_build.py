@@ -8,14 +8,14 @@ import subprocess
 import tarfile
 
 import nbformat
+import pytest
+from conftest import run_cli
 from hypothesis import given
 from hypothesis import strategies as st
-import pytest
 
-from conftest import run_cli
-from mlcourse.workbook import build
 from mlcourse.course import ROOT
 from mlcourse.errors import CourseError
+from mlcourse.workbook import build
 
 
 def test_committed_and_generated_files_match_their_sources():

@@ -15,8 +15,8 @@ import jupytext
 import pytest
 
 from mlcourse import check
-from mlcourse.workbook import build, grade
 from mlcourse.course import ROOT
+from mlcourse.workbook import build, grade
 
 REGISTRY = check.registry()
 CHECKS = sorted(REGISTRY)

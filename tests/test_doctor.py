@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from conftest import run_cli
+
 from mlcourse.workbook import doctor
 
 

@@ -81,7 +81,7 @@ def _outcomes(seed: int, n: int, champion_error: float, canary_error: float, sha
     rng = np.random.default_rng(seed)
     canary = rng.random(n) < share
     wrong = rng.random(n) < np.where(canary, canary_error, champion_error)
-    return [("v2" if c else "v1", not w) for c, w in zip(canary, wrong)]
+    return [("v2" if c else "v1", not w) for c, w in zip(canary, wrong, strict=True)]
 
 
 def test_the_rollback_rule_rolls_a_clearly_worse_canary_back_and_rarely_a_canary_as_good():

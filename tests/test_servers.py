@@ -71,7 +71,7 @@ def test_a_server_runs_on_a_free_local_port_logs_to_a_file_and_stops_with_its_wo
 def test_a_failing_cell_inside_the_block_still_stops_the_server():
     with pytest.raises(ZeroDivisionError), servers.running("demo", command) as server:
         worker = worker_pid(server)
-        1 / 0
+        1 / 0  # noqa: B018 (the failing cell)
     assert gone(server.pid) and gone(worker)
 
 
@@ -138,7 +138,7 @@ def test_a_server_left_by_a_killed_process_is_listed_by_doctor_and_stopped_by_th
         assert verdict.warning and "yesterday" in verdict.detail
         cli = subprocess.run([sys.executable, "-m", "mlcourse", "servers", "--stop"], capture_output=True, text=True,
                              timeout=60, env={**os.environ, "MLCOURSE_STATE_DIR": str(state)})
-        assert cli.returncode == 0 and f"stopped: yesterday at http://127.0.0.1:" in cli.stdout
+        assert cli.returncode == 0 and "stopped: yesterday at http://127.0.0.1:" in cli.stdout
         assert gone(pid) and servers.leftovers() == []
     finally:
         if not gone(pid):

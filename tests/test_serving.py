@@ -119,7 +119,7 @@ def test_every_answer_good_or_bad_matches_the_schema_the_server_publishes(server
 def test_every_handler_gives_the_same_answers_as_the_model_itself(server):
     model = serving.load_model(serving.ensure_model())
     rows = [[18.7, 181, 3750], [14.5, 215, 5000], [19.5, 195, 3650]]
-    for row, proba in zip(rows, model.predict_proba(rows)):
+    for row, proba in zip(rows, model.predict_proba(rows), strict=True):
         answer = json.loads(post(server, json.dumps({"features": row}).encode(), JSON)[1])
         assert answer["species"] == model.classes_[proba.argmax()] and answer["probability"] == pytest.approx(proba.max())
 
@@ -228,10 +228,9 @@ def test_the_latency_summary_is_the_median_and_the_99th_percentile_in_millisecon
 def test_a_server_started_in_a_notebook_stops_when_a_later_cell_fails_and_the_kernel_ends(tmp_path):
     """Lesson 13 starts its server in one cell and stops it at the end: a failure in between must not leave it."""
     import nbformat
+    from conftest import write_notebook
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
-
-    from conftest import write_notebook
 
     state = tmp_path / "state"
     notebook = write_notebook(
@@ -293,7 +292,7 @@ def test_the_server_serves_the_onnx_export_with_the_same_answers(tmp_path):
     onnx_file = export.sklearn_to_onnx(model, tmp_path / "penguin.onnx")
     rows = [[18.7, 181, 3750], [14.5, 215, 5000], [19.5, 195, 3650]]
     with servers.running("model-onnx", lambda port: serving.command(port, onnx_file, "onnx-1")) as running:
-        for row, proba in zip(rows, model.predict_proba(rows)):
+        for row, proba in zip(rows, model.predict_proba(rows), strict=True):
             status, answer, _ = post(running, json.dumps({"features": row}).encode(), JSON)
             answer = json.loads(answer)
             assert status == 200 and answer["model_version"] == "onnx-1"

@@ -245,7 +245,7 @@ def minibatches(fn) -> None:
                  "random members in each batch, since data files are often sorted (by class, by date). Hint: shuffle "
                  "all n indices first, then cut the shuffled order into batches, so which rows share a batch changes.")
         again = _one_epoch(fn, n, size, 0, label)
-        if len(again) != len(batches) or not all(np.array_equal(a, b) for a, b in zip(batches, again)):
+        if len(again) != len(batches) or not all(np.array_equal(a, b) for a, b in zip(batches, again, strict=True)):
             fail(f"{label} gave different batches for the same seed; expected the same batches every time. "
                  "Hint: draw the shuffle from the rng argument, not from np.random, so a run can be repeated.")
     other = _one_epoch(fn, 50, 7, 1, "minibatches(n=50, batch_size=7, rng) with another seed")

@@ -221,7 +221,7 @@ def _go_reference(model_scores, baseline_scores, margin, higher_is_better=True):
 
 def _go_worst_fold(model_scores, baseline_scores, margin, higher_is_better=True):
     sign = 1 if higher_is_better else -1
-    return min(sign * (m - b) for m, b in zip(model_scores, baseline_scores)) >= margin
+    return min(sign * (m - b) for m, b in zip(model_scores, baseline_scores, strict=True)) >= margin
 
 
 def _go_standard_error(model_scores, baseline_scores, margin, higher_is_better=True):

@@ -300,7 +300,7 @@ def _stream(seed, n, champion_error, canary_error, share=0.2):
     rng = np.random.default_rng(seed)
     is_canary = rng.random(n) < share
     wrong = rng.random(n) < np.where(is_canary, canary_error, champion_error)
-    return [("v2" if c else "v1", bool(not w)) for c, w in zip(is_canary, wrong)]
+    return [("v2" if c else "v1", bool(not w)) for c, w in zip(is_canary, wrong, strict=True)]
 
 
 def _fixed(champion_errors: int, canary_errors: int, n: int = 1000):

@@ -89,7 +89,7 @@ def _copy_weights(source: nn.Module, target: nn.Module) -> bool:
         return False
     with torch.no_grad():
         for shape in {tuple(p.shape) for p in theirs}:
-            for s, t in zip([p for p in theirs if tuple(p.shape) == shape], [p for p in ours if tuple(p.shape) == shape]):
+            for s, t in zip([p for p in theirs if tuple(p.shape) == shape], [p for p in ours if tuple(p.shape) == shape], strict=True):
                 t.copy_(s)
     return True
 
@@ -139,7 +139,7 @@ def build_cnn(fn) -> None:
     convolutions = [m for m in model.modules() if isinstance(m, nn.Conv1d)]
     if len(convolutions) != 3:
         fail(f"build_cnn(): {len(convolutions)} Conv1d layers; expected 3. Hint: three nn.Conv1d layers, then the head.")
-    for number, (conv, want) in enumerate(zip(convolutions, CONVOLUTIONS), start=1):
+    for number, (conv, want) in enumerate(zip(convolutions, CONVOLUTIONS, strict=True), start=1):
         got = {key: getattr(conv, key) for key in want}
         if got != want:
             wrong = ", ".join(f"{key}={got[key]} (expected {want[key]})" for key in want if got[key] != want[key])
@@ -157,7 +157,7 @@ def build_cnn(fn) -> None:
     if lengths != [(25, n) for n in LENGTHS]:
         fail(f"build_cnn(): the convolutions output (channels, length) {lengths}; expected {[(25, n) for n in LENGTHS]}. "
              "Hint: stride 2 and padding 1 in every layer, applied to the signal in order.")
-    for number, (a, b) in enumerate(zip(ours, theirs), start=1):
+    for number, (a, b) in enumerate(zip(ours, theirs, strict=True), start=1):
         if not torch.allclose(a, b, atol=1e-5):
             fail(f"build_cnn(): with the paper's weights loaded, convolution {number}'s output differs from the reference's; "
                  f"expected the same numbers. Hint: a ReLU after convolution {number - 1} (each convolution's output goes "
@@ -224,7 +224,7 @@ def shuffle_features(fn) -> None:
             what = f"a {type(got).__name__} of length {len(got)}" if isinstance(got, (tuple, list)) else type(got).__name__
             fail(f"{label} returned {what}; expected two arrays, (X_train shuffled, X_test shuffled).")
         arrays = []
-        for name, part, X in zip(("X_train", "X_test"), got, (X_train, X_test)):
+        for name, part, X in zip(("X_train", "X_test"), got, (X_train, X_test), strict=True):
             array = np.asarray(part) if isinstance(part, np.ndarray) else None
             if array is None:
                 try:
@@ -328,6 +328,6 @@ def summarize_runs(fn) -> None:
                  "ci95_low": "mean ± t * std / sqrt(n), with t = scipy.stats.t.ppf(0.975, n - 1): for few seeds t is "
                              "much larger than 1.96", "ci95_high": ""}
         hints["ci95_high"] = hints["ci95_low"]
-        for name, value, want in zip(names, got, expected):
+        for name, value, want in zip(names, got, expected, strict=True):
             expect_close(value, want, f"{label}: {name}", hints.get(name, "the mean of the accuracies"), rtol=1e-6)
     passed("summarize_runs", f"mean, sample std and a t-interval right for all {len(cases)} sets of seeds (two seeds too)")

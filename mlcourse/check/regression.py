@@ -67,7 +67,7 @@ def _predict_cases():
 
 
 def _predict_loop(X, w, b):
-    return np.array([sum(x_j * w_j for x_j, w_j in zip(row, w)) + b for row in X])
+    return np.array([sum(x_j * w_j for x_j, w_j in zip(row, w, strict=True)) + b for row in X])
 
 
 def _predict_no_intercept(X, w, b):
@@ -96,7 +96,7 @@ def predict(fn) -> None:
 
 
 def _mse_loop(y_true, y_pred):
-    return sum((t - p) ** 2 for t, p in zip(y_true, y_pred)) / len(y_true)
+    return sum((t - p) ** 2 for t, p in zip(y_true, y_pred, strict=True)) / len(y_true)
 
 
 def _mse_sum(y_true, y_pred):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -135,8 +136,8 @@ def local_loss(fn) -> None:
         full = _gradient(model, torch.nn.functional.mse_loss(model(x), y))  # one process, the whole batch
         if np.allclose(averaged, full, rtol=1e-9, atol=1e-12):
             continue
-        def mistaken(loss):  # what the averaged gradient would be with a typical mistake
-            return _averaged_with(loss, model, x, y, shards, batch_rows)
+        # what the averaged gradient would be with a typical mistake
+        mistaken = functools.partial(_averaged_with, model=model, x=x, y=y, shards=shards, batch_rows=batch_rows)
 
         hint = diagnose(averaged, {
             "a shard's own mean counts every shard alike, whatever its size: sum the shard's squared errors "

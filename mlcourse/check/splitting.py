@@ -257,7 +257,7 @@ def oversample(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     The same function as the exercise notebook's: the original rows come first, then the copies.
     """
     classes, counts = np.unique(y, return_counts=True)
-    copies = [np.resize(np.flatnonzero(y == c), counts.max() - count) for c, count in zip(classes, counts)]
+    copies = [np.resize(np.flatnonzero(y == c), counts.max() - count) for c, count in zip(classes, counts, strict=True)]
     rows = np.concatenate([np.arange(len(y)), *copies])
     return X[rows], y[rows]
 

@@ -245,7 +245,7 @@ def _compare_reference(objective, samplers, budget, searches):
 
 def _compare_ask_and_tell(objective, samplers, budget, searches):
     summary = {}
-    for offset, name in zip(range(0, 100 * len(samplers), 100), samplers):
+    for offset, name in zip(range(0, 100 * len(samplers), 100), samplers, strict=True):
         bests = []
         for seed in range(offset + 7, offset + 7 + searches):
             study = optuna.create_study(sampler=samplers[name](seed), direction=optuna.study.StudyDirection.MAXIMIZE)

@@ -16,7 +16,7 @@ def _accuracy_reference(y_true, y_pred):
 
 
 def _accuracy_loop(y_true, y_pred):
-    matches = sum(1 for truth, guess in zip(y_true, y_pred) if truth == guess)
+    matches = sum(1 for truth, guess in zip(y_true, y_pred, strict=True) if truth == guess)
     return matches / len(y_true)
 
 
