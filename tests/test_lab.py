@@ -31,3 +31,29 @@ def test_the_real_file_browser_lists_notebooks_but_not_their_sources(tmp_path):
     assert "03_gradient_descent.ipynb" in names  # `make test` builds the notebooks first
     assert not any(name.endswith(".py") for name in names), sorted(names)
     assert (ROOT / "lessons" / "03_gradient_descent.py").exists()  # hidden, not moved
+
+
+def test_the_course_kernel_draws_with_the_course_palette(tmp_path):
+    """Set once, in the kernel's environment: a notebook need not do anything to get it."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    printed: list[str] = []
+    lab.setup(tmp_path)
+    specs = KernelSpecManager(kernel_dirs=[str(lab.kernel_spec_path(tmp_path).parent.parent)])
+    manager = KernelManager(kernel_name="mlcourse", kernel_spec_manager=specs)
+    manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(
+            "import matplotlib.pyplot as plt; c = plt.rcParams['axes.prop_cycle'].by_key(); "
+            "print(c['color'][:3], len(set(map(str, c['linestyle']))) == len(c['color']))", timeout=60,
+            output_hook=lambda message: printed.append(message["content"].get("text", "")))
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok"
+    assert "".join(printed).split() == ["['#0072B2',", "'#E69F00',", "'#009E73']", "True"]
+

@@ -20,6 +20,9 @@ from ipykernel.kernelspec import install as install_kernelspec
 
 from mlcourse.course import KERNEL_DISPLAY_NAME, KERNEL_NAME
 
+# The course's figure style (colour-blind-safe colours, a dash pattern per line), set once for every notebook
+FIGURE_STYLE = Path(__file__).resolve().parents[1] / "matplotlibrc"
+
 QUIET_LAB_SETTINGS = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
@@ -47,11 +50,17 @@ def _update_json(path: Path, change) -> None:
     path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
 
 
+def kernel_spec_path(prefix: Path = Path(sys.prefix)) -> Path:
+    """The course kernel's spec: how Jupyter starts it, and with which environment variables."""
+    return prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
+
+
 def setup(prefix: Path = Path(sys.prefix)) -> list[str]:
     """Register the course kernel and quiet JupyterLab inside ``prefix`` (the venv)."""
     install_kernelspec(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=str(prefix))
+    _update_json(kernel_spec_path(prefix), lambda spec: spec.setdefault("env", {}).update(MATPLOTLIBRC=str(FIGURE_STYLE)))
     path, config = overrides_path(prefix), server_config_path(prefix)
     _update_json(path, lambda settings: settings.update(QUIET_LAB_SETTINGS))
     _update_json(config, lambda present: present.setdefault("ContentsManager", {}).update(hide_globs=HIDDEN_IN_LAB))
-    return [f"registered the Jupyter kernel '{KERNEL_DISPLAY_NAME}'", f"wrote {path}",
+    return [f"registered the Jupyter kernel '{KERNEL_DISPLAY_NAME}' (its figures use {FIGURE_STYLE.name})", f"wrote {path}",
             f"wrote {config} (the file browser lists each lesson once, as its notebook)"]
