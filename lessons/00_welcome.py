@@ -71,14 +71,15 @@ print(f"Self-paced: {alone} minutes, the whole of {', '.join(agenda.lesson[~agen
       "and the parts of live lessons marked Self-paced.")
 print(f"{agenda.ready.sum()} of {len(agenda)} lessons are ready in this copy of the course.")
 
-# %%
-shade = [to_rgba("tab:blue", 1.0 if ready else 0.35) for ready in agenda.ready]
+# %% mystnb={"image": {"alt": "Horizontal bars of teaching minutes per lesson, solid for the live part and hatched for the self-paced part: most lessons have both, a few are self-paced only."}}
+shade = [to_rgba("C0", 1.0 if ready else 0.35) for ready in agenda.ready]
 fig, ax = plt.subplots(figsize=(7, 4.8))
 ax.barh(agenda.lesson, agenda["live minutes"], color=shade, label="live, in the day")
 ax.barh(agenda.lesson, agenda["self-paced minutes"], left=agenda["live minutes"], color="white",
         edgecolor=shade, hatch="///", label="self-paced")
 ax.invert_yaxis()
-ax.set_xlabel("teaching minutes (lesson + exercises)")
+ax.set_xlabel("teaching time, lesson + exercises (minutes)")
+ax.set_ylabel("lesson")
 ax.set_title("Minutes per lesson, live and self-paced (pale: not written yet)")
 ax.set_xlim(0, 1.4 * (agenda["live minutes"] + agenda["self-paced minutes"]).max())  # room for the legend
 ax.legend(loc="upper right")

@@ -109,14 +109,14 @@ print(f"{X.shape[0]} patients, {X.shape[1]} inputs, {int(X.isna().sum().sum())} 
 # %% [markdown]
 # Then the output:
 
-# %%
+# %% mystnb={"image": {"alt": "Histogram of disease progression after one year, with a dashed line at the mean: the distribution is mildly right-skewed, the mean above the bulk of patients, and no patient is below a floor of 25."}}
 print(f"progression: {y.min():.0f} to {y.max():.0f}, median {y.median():.0f}, mean {y.mean():.0f}, "
       f"skewness {skew(y):.2f} (0 for a symmetric distribution)")
 fig, ax = plt.subplots(figsize=(6, 3))
-ax.hist(y, bins=30, color="tab:blue")
+ax.hist(y, bins=30, color="C0")
 ax.axvline(y.mean(), color="black", linestyle="--", label=f"mean = {y.mean():.0f}")
-ax.set_xlabel("disease progression after one year")
-ax.set_ylabel("patients")
+ax.set_xlabel("disease progression after one year (score)")
+ax.set_ylabel("patients (count)")
 ax.set_title("The target: mildly right-skewed, with a floor at 25")
 ax.legend()
 plt.tight_layout()
@@ -194,17 +194,17 @@ print(f"random orders of {fold_size} patients: ρ {np.mean(chance):+.2f} ± {np.
 #   score falls and the validation score rises towards the same value, so the gap
 #   between them is roughly the most that more data of the same kind could add.
 
-# %%
+# %% mystnb={"image": {"alt": "Learning curve of linear regression on the diabetes data: mean Spearman rho over 20 splits, with bands of one standard deviation, against the number of training patients. The validation curve rises, then flattens a little below the training curve."}}
 def plot_learning_curve(ax, model, X, y, title, scoring, ylabel):
     """Mean ± std over 20 random splits; returns the sizes and the training and validation scores per split."""
     splits = ShuffleSplit(n_splits=20, test_size=0.2, random_state=SEED)
     sizes, train_scores, val_scores = learning_curve(model, X, y, train_sizes=np.linspace(0.1, 1.0, 6),
                                                      cv=splits, scoring=scoring)
-    for scores, name in ((train_scores, "training"), (val_scores, "validation")):
+    for scores, name, marker, hatch in ((train_scores, "training", "o", "//"), (val_scores, "validation", "s", "\\\\")):
         mean, std = scores.mean(axis=1), scores.std(axis=1)
-        ax.plot(sizes, mean, "o-", label=name)
-        ax.fill_between(sizes, mean - std, mean + std, alpha=0.25)
-    ax.set_xlabel("training examples")
+        ax.plot(sizes, mean, marker=marker, label=f"{name} (mean ± std)")
+        ax.fill_between(sizes, mean - std, mean + std, alpha=0.25, hatch=hatch)
+    ax.set_xlabel("training set size (examples)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(loc="lower right")
@@ -231,7 +231,8 @@ def report_curve(sizes, train_scores, val_scores, cases: str) -> None:
 
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
-curve = plot_learning_curve(ax, LinearRegression(), X_train, y_train, "Diabetes: linear regression", rho, "Spearman ρ")
+curve = plot_learning_curve(ax, LinearRegression(), X_train, y_train, "Diabetes: linear regression", rho,
+                            "Spearman ρ (rank correlation)")
 plt.tight_layout()
 report_curve(*curve, "patients")
 
@@ -265,12 +266,13 @@ print(f"cross-validated ρ with the follow-up column: {with_leak:.3f}; without: 
 # deciding with the test rows would let the test set shape the model (lesson 06,
 # rule 2).
 
-# %%
+# %% mystnb={"image": {"alt": "Horizontal bars of the cross-validated R² of a small tree on each column alone: the follow-up HbA1c column stands far above every real input, the mark of a leak."}}
 tree = DecisionTreeRegressor(max_depth=4, random_state=SEED)
 alone = pd.Series({column: cross_val_score(tree, Xl_train[[column]], y_train, cv=folds).mean()
                    for column in Xl_train.columns})
-ax = alone.sort_values().plot.barh(figsize=(6, 3.5), color="tab:blue")
+ax = alone.sort_values().plot.barh(figsize=(6, 3.5), color="C0")
 ax.set_xlabel("R² of a small tree on this column alone (5-fold CV, training rows)")
+ax.set_ylabel("column")
 ax.set_title("One column predicts the target on its own: a leak")
 plt.tight_layout()
 print(f"best single column: {alone.idxmax()} (R² {alone.max():.3f}); next best: {alone.drop(alone.idxmax()).max():.3f}")
@@ -347,7 +349,7 @@ print(balance.to_string(), f"\nmajority share: {balance.max() / balance.sum():.1
 # regression on standardized inputs (the `liblinear` solver is quick on small
 # tables). Same recipe: a test set put away, folds on the training rows.
 
-# %%
+# %% mystnb={"image": {"alt": "Learning curve of logistic regression on the breast cancer data: mean accuracy over 20 splits, with bands of one standard deviation, against the number of training tumours. Validation accuracy rises quickly, then stays flat just below the training curve."}}
 Xc_train, Xc_test, yc_train, yc_test = train_test_split(
     cancer.data, cancer.target, test_size=0.25, random_state=SEED, stratify=cancer.target
 )
@@ -358,7 +360,8 @@ for name, model in (("majority class", DummyClassifier(strategy="most_frequent")
     print(f"{name:>19}: accuracy {scores.mean():.3f} ± {scores.std():.3f} across 5 folds")
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
-curve = plot_learning_curve(ax, classifier, Xc_train, yc_train, "Breast cancer: logistic regression", "accuracy", "accuracy")
+curve = plot_learning_curve(ax, classifier, Xc_train, yc_train, "Breast cancer: logistic regression", "accuracy",
+                            "accuracy (share correct)")
 plt.tight_layout()
 report_curve(*curve, "tumours")
 

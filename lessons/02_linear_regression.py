@@ -45,13 +45,13 @@ m = np.cov(x, y, ddof=0)[0, 1] / np.var(x)
 b = y.mean() - m * x.mean()
 print(f"slope m = {m:.1f}, intercept b = {b:.1f}")
 
-# %%
+# %% mystnb={"image": {"alt": "Left: progression against scaled BMI, with the best straight line rising through the cloud. Right: residuals against prediction, a funnel that widens to the right, its lower edge following the dashed floor line."}}
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
 axes[0].scatter(x, y, s=8, alpha=0.6)
 grid = np.linspace(x.min(), x.max(), 2)
-axes[0].plot(grid, m * grid + b, color="tab:red", label=f"y = {m:.0f}x + {b:.0f}")
+axes[0].plot(grid, m * grid + b, color="C1", label=f"y = {m:.0f}x + {b:.0f}")
 axes[0].set_xlabel("BMI (scaled)")
-axes[0].set_ylabel("progression")
+axes[0].set_ylabel("progression (score)")
 axes[0].set_title("The best line through the data")
 axes[0].legend()
 prediction = m * x + b
@@ -59,9 +59,9 @@ residuals = y - prediction
 axes[1].scatter(prediction, residuals, s=8, alpha=0.6)
 axes[1].axhline(0, color="black", linewidth=1)
 span = np.array([prediction.min(), prediction.max()])
-axes[1].plot(span, y.min() - span, color="tab:red", linestyle="--", label=f"floor: {y.min():.0f} - prediction")
-axes[1].set_xlabel("prediction")
-axes[1].set_ylabel("residual (truth - prediction)")
+axes[1].plot(span, y.min() - span, color="C1", linestyle="--", label=f"floor: {y.min():.0f} - prediction")
+axes[1].set_xlabel("predicted progression (score)")
+axes[1].set_ylabel("residual, truth - prediction (score)")
 axes[1].set_title("Residuals: wider to the right, above a floor")
 axes[1].legend(loc="lower left")
 plt.tight_layout()
@@ -117,14 +117,14 @@ print(f"R² of the BMI line: {1 - np.mean(residuals**2) / np.var(y):.2f} "
 # *profile* of the loss over (slope, intercept), and it is why its minimum sits
 # exactly at the closed-form `m`.
 
-# %%
+# %% mystnb={"image": {"alt": "Mean squared error against the slope, the intercept re-fitted for each slope: a bowl whose bottom sits exactly at the dashed line of the closed-form slope."}}
 slopes = np.linspace(m - 1500, m + 1500, 101)
 losses = [linear.mse(y, s * x + y.mean() - s * x.mean()) for s in slopes]
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.plot(slopes, losses)
-ax.axvline(m, color="tab:red", linestyle="--", label="closed-form slope")
-ax.set_xlabel("slope")
-ax.set_ylabel("mean squared error (best intercept per slope)")
+ax.axvline(m, color="C3", linestyle="--", label="closed-form slope")
+ax.set_xlabel("slope (progression per unit of scaled BMI)")
+ax.set_ylabel("loss (MSE, best intercept per slope)")
 ax.set_title("The loss is a bowl; the best slope sits at the bottom")
 ax.legend()
 plt.tight_layout()
@@ -184,11 +184,12 @@ assert difference < 1e-8
 # `LinearRegression`, just this algebra. The weights say how much each input
 # moves the prediction:
 
-# %%
+# %% mystnb={"image": {"alt": "Horizontal bars of the ten weights, sorted by size: the largest sit on blood measurements, s1 negative and s5 positive, and s1 and s2, nearly the same measurement, get large weights of opposite sign."}}
 fig, ax = plt.subplots(figsize=(6, 3.5))
 order = np.argsort(np.abs(w_hat))
-ax.barh(np.array(diabetes.feature_names)[order], w_hat[order], color="tab:blue")
-ax.set_xlabel("weight (inputs are on the same scale)")
+ax.barh(np.array(diabetes.feature_names)[order], w_hat[order], color="C0")
+ax.set_xlabel("weight (progression per unit of input; inputs are on the same scale)")
+ax.set_ylabel("input")
 ax.set_title("What the ten-input model learned")
 plt.tight_layout()
 weights = pd.Series(w_hat, index=diabetes.feature_names)

@@ -75,7 +75,7 @@ print(f"loss before the step {linear.mse(y, linear.predict(x, w0, b0)):.0f}, aft
 # standardized input the bowl bends equally (λ = 2) along w and b, so the edge is
 # `lr = 1`. Four rates, two of them just either side of it:
 
-# %%
+# %% mystnb={"image": {"alt": "Loss against step, on a log scale, for four learning rates: the smallest falls slowly, the good rate reaches the minimum within a few steps, the rate just under the edge converges more slowly, and the rate just over it climbs steadily away."}}
 edge = 2 / linear.curvatures(x).max()
 print(f"curvatures {linear.curvatures(x)}, so the edge is 2/λmax = {edge:.2f}")
 rates = {"too small (0.01)": 0.01, "good (0.3)": 0.3,
@@ -87,8 +87,8 @@ for label, lr in rates.items():
     print(f"{label:>30}: loss {losses[-1]:>10,.0f} after 30 steps (minimum {best_loss:,.0f})")
 ax.axhline(best_loss, color="black", linestyle=":", label="minimum (closed form)")
 ax.set_yscale("log")
-ax.set_xlabel("step")
-ax.set_ylabel("MSE")
+ax.set_xlabel("step (updates)")
+ax.set_ylabel("loss (MSE)")
 ax.set_title("Below 2/λmax descent converges; above it, it diverges")
 ax.legend(fontsize=8)
 plt.tight_layout()
@@ -115,7 +115,7 @@ plt.tight_layout()
 # step takes out the steepest direction without bouncing. We also try 1.9 and
 # 2.1 times 1/λmax, either side of the edge.
 
-# %%
+# %% mystnb={"image": {"alt": "Loss above the minimum against step, both on log scales, at lr = 1/λmax for four versions of BMI and age: raw units still sit well above the minimum at the end, centring alone gets there sooner than scaling alone, and standardized inputs drop out of the plot within a few steps."}}
 raw = np.column_stack([
     26.4 + diabetes.data["bmi"] / diabetes.data["bmi"].std() * 4.4,   # BMI in kg/m²
     48.5 + diabetes.data["age"] / diabetes.data["age"].std() * 13.1,  # age in years
@@ -158,7 +158,7 @@ print(f"scaling first divides κ by {condition['raw units'] / condition['scaled 
 ax.set_xscale("symlog")
 ax.set_yscale("log")
 ax.set_ylim(1e-6, 10)  # a curve leaves the plot at the bottom once it is within a millionth of the minimum
-ax.set_xlabel("step")
+ax.set_xlabel("step (updates)")
 ax.set_ylabel("loss above the minimum (relative)")
 ax.set_title("At lr = 1/λmax: centring does most, scaling finishes")
 ax.legend(fontsize=8)
@@ -197,7 +197,7 @@ plt.tight_layout()
 # afterwards (so that the training alone can be timed, in a self-paced part
 # below).
 
-# %%
+# %% mystnb={"image": {"alt": "Loss above the minimum against epoch, log scale, at the same learning rate: batch descent falls slowly and smoothly, the mini-batch steadily and furthest, and stochastic descent drops at once, then hops noisily."}}
 X = diabetes.data.to_numpy()
 X = (X - X.mean(axis=0)) / X.std(axis=0)
 w_opt, b_opt = linear.fit_least_squares(X, y)
@@ -250,10 +250,11 @@ header()
 for name, curves in runs.items():
     summarize(name, curves)
 fig, ax = plt.subplots(figsize=(6, 3.5))
-for name, curves in runs.items():
-    ax.plot(np.arange(1, len(curves[0]) + 1) * EPOCHS / len(curves[0]), curves[0], label=name, linewidth=1)
+for (name, curves), marker in zip(runs.items(), "os^", strict=True):  # a marker once per epoch
+    ax.plot(np.arange(1, len(curves[0]) + 1) * EPOCHS / len(curves[0]), curves[0], label=name, linewidth=1,
+            marker=marker, markevery=len(curves[0]) // EPOCHS, markersize=5)
 ax.set_yscale("log")
-ax.set_xlabel("epoch")
+ax.set_xlabel("epoch (passes over the data)")
 ax.set_ylabel("loss above the minimum (relative)")
 ax.set_title("Same rate: smaller batches, more progress, more noise")
 ax.legend(loc="lower left")
@@ -278,7 +279,7 @@ plt.tight_layout()
 # from the same start at three rates, given as fractions of its own edge; each
 # title gives its condition number κ.
 
-# %%
+# %% mystnb={"image": {"alt": "Two contour maps of the loss over weight and intercept, each with twenty steps at three rates. Left, units three times larger: round-ish rings, and every path heads to the star at the minimum. Right, mean moved to 3: a long slanted valley, and all three paths stall on its floor far from the star."}}
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
 ws, bs = np.meshgrid(np.linspace(-10, 70, 150), np.linspace(-40, 200, 150))
 for ax, (title, feature) in zip(axes, (("units 3× larger (3 * x)", 3 * x), ("mean moved to 3 (x + 3)", x + 3)), strict=True):
@@ -286,15 +287,16 @@ for ax, (title, feature) in zip(axes, (("units 3× larger (3 * x)", 3 * x), ("me
     surface = np.mean((ws[..., None] * feature[:, 0] + bs[..., None] - y) ** 2, axis=-1)
     levels = np.geomspace(linear.mse(y, linear.predict(feature, w_min, b_min)), surface.max(), 15)
     ax.contour(ws, bs, surface, levels=levels, colors="0.7", linewidths=0.8)
-    for fraction, color in ((0.95, "tab:orange"), (0.5, "tab:green"), (0.1, "tab:blue")):
+    for fraction, color, marker in ((0.95, "C1", "o"), (0.5, "C2", "s"), (0.1, "C0", "^")):
         path = [linear.gradient_descent(feature, y, lr=fraction * 2 / bends.max(), steps=steps, w0=[0.0], b0=100.0)[:2]
                 for steps in range(0, 21)]
-        ax.plot([w[0] for w, _ in path], [b for _, b in path], "o-", color=color, markersize=3, label=f"lr = {fraction} × edge")
+        ax.plot([w[0] for w, _ in path], [b for _, b in path], marker=marker, linestyle="-", color=color, markersize=3,
+                label=f"lr = {fraction} × edge")
     ax.plot(w_min[0], b_min, "k*", markersize=12, label="minimum")
-    ax.set_xlabel("w (weight)")
+    ax.set_xlabel("w, weight (progression per unit of input)")
     ax.set_title(f"{title}: κ = {bends.max() / bends.min():.0f}")
     ax.legend(fontsize=8)
-axes[0].set_ylabel("b (intercept)")
+axes[0].set_ylabel("b, intercept (progression score)")
 fig.suptitle("Twenty steps of descent: a larger scale stretches the bowl, a non-zero mean tilts it")
 plt.tight_layout()
 
@@ -368,7 +370,7 @@ print(f"an update costs {per_update['mini-batch (32)'] / per_update['stochastic 
 # noise to damp, so it keeps a constant rate, the larger 0.1 (just below its
 # 1/λmax, printed below).
 
-# %%
+# %% mystnb={"image": {"alt": "Loss above the minimum against epoch, log scale, for three SGD runs: the constant rate 0.01 keeps hopping highest, the smaller constant rate starts slower and ends lower, and the decaying rate settles lowest and steadiest."}}
 def decaying(start, t1):
     """The schedule lr(t) = t0 / (t + t1) with t0 = start * t1: lr(0) = start, lr(t1) = start / 2."""
     return lambda t: start * t1 / (t + t1)
@@ -389,13 +391,14 @@ header()
 for name, curves in scheduled.items():
     summarize(name, curves)
 fig, ax = plt.subplots(figsize=(6, 3.5))
-for name, color in (("stochastic, lr 0.01 (above)", "tab:red"), ("stochastic, lr 0.002", "tab:orange"),
-                    ("stochastic, 0.01 decaying", "tab:blue")):
+for name, color, marker in (("stochastic, lr 0.01 (above)", "C2", "^"), ("stochastic, lr 0.002", "C1", "s"),
+                            ("stochastic, 0.01 decaying", "C0", "o")):
     curve = scheduled[name][0]
-    ax.plot(np.arange(1, len(curve) + 1) * EPOCHS / len(curve), curve, color=color, label=name, linewidth=0.8)
+    ax.plot(np.arange(1, len(curve) + 1) * EPOCHS / len(curve), curve, color=color, label=name, linewidth=0.8,  # a marker
+            marker=marker, markevery=len(curve) // EPOCHS, markersize=5)  # once per epoch
 ax.set_yscale("log")
 ax.set_ylim(1e-3, 10)
-ax.set_xlabel("epoch")
+ax.set_xlabel("epoch (passes over the data)")
 ax.set_ylabel("loss above the minimum (relative)")
 ax.set_title("SGD: constant rates keep hopping, a decaying one settles")
 ax.legend(fontsize=8)

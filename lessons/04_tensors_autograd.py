@@ -221,7 +221,7 @@ for _ in (bar := tqdm(range(60), desc="training", unit="epoch")):
 # the same start, the same rate and the same number of updates, but the gradient
 # of all 442 rows at every step, so no noise at all.
 
-# %%
+# %% mystnb={"image": {"alt": "Left: loss against update, log scale, for full-batch descent and for SGD at the end of each epoch; both fall onto the closed-form loss and stay there. Right: learned against closed-form weights; the two runs sit on top of each other, on the diagonal for most inputs but well off it for the blood measurements, s1 and s2 most of all."}}
 full = nn.Linear(X.shape[1], 1)
 full.load_state_dict(start)
 optimizer = torch.optim.SGD(full.parameters(), lr=0.02)
@@ -252,8 +252,8 @@ axes[0].plot(np.arange(1, updates + 1), full_losses, label="full-batch descent")
 axes[0].plot(np.arange(1, len(epoch_losses) + 1) * per_epoch, epoch_losses, "o", markersize=2, label="SGD (end of each epoch)")
 axes[0].axhline(floor, color="black", linestyle=":", label="closed form (lesson 02)")
 axes[0].set_yscale("log")
-axes[0].set_xlabel("update")
-axes[0].set_ylabel("MSE on all data")
+axes[0].set_xlabel("update (steps)")
+axes[0].set_ylabel("loss on all data (MSE)")
 axes[0].set_title("Both end within 1 % of the closed-form loss")
 axes[0].legend()
 for (name, w_learned), marker in zip(weights.items(), ("o", "x"), strict=True):
@@ -261,7 +261,7 @@ for (name, w_learned), marker in zip(weights.items(), ("o", "x"), strict=True):
 for name, a_, b_ in zip(diabetes.feature_names, w_closed, weights["SGD, batches of 32"], strict=True):
     axes[1].annotate(name, (a_, b_), textcoords="offset points", xytext=(4, 4), fontsize=8)
 lims = [w_closed.min() - 3, w_closed.max() + 3]
-axes[1].plot(lims, lims, color="black", linewidth=1)
+axes[1].plot(lims, lims, color="black", linewidth=1, label="learned = closed form")
 axes[1].set_xlabel("weight, closed form")
 axes[1].set_ylabel("weight, learned")
 axes[1].set_title("Both get the same weights wrong")

@@ -60,7 +60,7 @@ X[NUMERIC].describe().loc[["mean", "std", "min", "max"]].round(1)
 # **Standardizing** subtracts each column's mean and divides by its standard
 # deviation, so that every column is centred on 0 with a spread of 1.
 
-# %%
+# %% mystnb={"image": {"alt": "Bill length against body mass, raw on the left and standardized on the right: the same tilted cloud with the same correlation; only the units and the centre of the axes change."}}
 def scatter(ax, values: np.ndarray, title: str, axis_labels: tuple[str, str]) -> None:
     """Two columns against each other, with their correlation in the title."""
     ax.scatter(values[:, 0], values[:, 1], s=6, alpha=0.6)
@@ -91,7 +91,7 @@ print("standardized: means", standardized.mean(axis=0).round(2).tolist(), "stand
 # 5,430 g. **Binning** cuts a numeric column into intervals. Quantile bins aim
 # to hold the same number of penguins each:
 
-# %%
+# %% mystnb={"image": {"alt": "Histogram of body mass with the three inner edges of four quantile bins as dashed lines: the edges sit closer together where penguins are many, so that each bin holds about a quarter of them."}}
 mass = X[["body_mass_g"]].dropna()
 binner = KBinsDiscretizer(n_bins=4, encode="ordinal", strategy="quantile", quantile_method="averaged_inverted_cdf")
 bins = binner.fit_transform(mass).ravel()
@@ -99,10 +99,10 @@ edges = binner.bin_edges_[0]
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.hist(mass["body_mass_g"], bins=40, color="lightgray")
 for edge in edges[1:-1]:
-    ax.axvline(edge, color="tab:red")
+    ax.axvline(edge, color="C3", linestyle="--")
 ax.set_xlabel("body mass (g)")
-ax.set_ylabel("penguins")
-ax.set_title("Four quantile bins: red lines are the edges")
+ax.set_ylabel("penguins (count)")
+ax.set_title("Four quantile bins: dashed lines are the edges")
 plt.tight_layout()
 print("penguins per bin:", np.bincount(bins.astype(int)).tolist(), "edges:", np.round(edges).astype(int).tolist())
 print("penguins weighing exactly an inner edge:", {int(e): int((mass["body_mass_g"] == e).sum()) for e in edges[1:-1]})
@@ -307,13 +307,14 @@ print(f"the 40 penguins as they really are: right on {(as_they_are == truth.spec
 # correlations between columns (here with PCA), so that every direction has
 # the same spread. Here is the standardized pair from the start, whitened:
 
-# %%
+# %% mystnb={"image": {"alt": "The standardized pair beside its whitened version: the tilted cloud becomes a round blob, with no correlation and the same spread in every direction."}}
 whitened = PCA(whiten=True).fit_transform(standardized)
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
 scatter(axes[0], standardized, "standardized", ("bill length (std units)", "body mass (std units)"))
-scatter(axes[1], whitened, "whitened", ("component 1", "component 2"))
+scatter(axes[1], whitened, "whitened", ("component 1 (std units)", "component 2 (std units)"))
 for ax in axes:
     ax.set_aspect("equal")
+fig.suptitle("Bill length against body mass")
 plt.tight_layout()
 print("whitened standard deviations:", whitened.std(axis=0).round(2).tolist())
 
@@ -347,7 +348,7 @@ pairs.groupby("species")[["flipper_length_mm", "bill_depth_mm"]].mean().round(1)
 # 1 is perfect, 0 is no better than always predicting the mean) on 25 splits
 # (5 folds, repeated 5 times), the same splits for every model:
 
-# %%
+# %% mystnb={"image": {"alt": "Bill depth against flipper length for the three species, with a dashed straight-line fit and a solid fit on 8 bins: within each species deeper bills come with longer flippers, the Gentoo cluster sits low on the right, and only the binned fit bends to follow the dip."}}
 SPLITS = RepeatedKFold(n_splits=5, n_repeats=5, random_state=0)
 SPLITS_BY_CLASS = RepeatedStratifiedKFold(n_splits=5, n_repeats=5, random_state=0)  # each fold keeps the species mix
 
@@ -364,8 +365,8 @@ print(f"8 bins beat the straight line on {(better_by > 0).sum()} of {len(better_
       f"by {better_by.mean():.2f} on average ({better_by.min():+.2f} to {better_by.max():+.2f})")
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
-for species, group in pairs.groupby("species"):
-    ax.scatter(group.flipper_length_mm, group.bill_depth_mm, s=8, alpha=0.6, label=species)
+for (species, group), marker in zip(pairs.groupby("species"), "os^", strict=True):
+    ax.scatter(group.flipper_length_mm, group.bill_depth_mm, s=10, alpha=0.6, marker=marker, label=species)
 grid = pd.DataFrame({"flipper_length_mm": np.linspace(flipper.min().iloc[0], flipper.max().iloc[0], 300)})
 for name in ("straight line", "8 bins + line"):
     ax.plot(grid.flipper_length_mm, models[name].fit(flipper, depth).predict(grid), color="black",

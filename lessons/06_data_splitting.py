@@ -21,7 +21,6 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -191,15 +190,16 @@ print(f"{ROUNDS} rounds judged on validation:  validation {on_validation.mean():
       f"validation − fresh {mean_se(on_validation - truth)}")
 print(f"{'':32} test once {test_once.mean():.2f}, test − fresh {mean_se(test_once - truth)}")
 
-# %%
+# %% mystnb={"image": {"alt": "Accuracy against round of tweak-and-rescore, mean of 20 projects with bands of one standard error: the test score, looked at every round, climbs steadily, while the same models on fresh data stay nearly flat, so the gap between them grows."}}
 looks = np.arange(ROUNDS + 1)
-for scores, label in ((on_test, "test score (looked at every round)"), (on_fresh, "the same models on fresh data")):
+for scores, label, marker, hatch in ((on_test, "test score (looked at every round)", "o", "//"),
+                                     (on_fresh, "the same models on fresh data", "s", "\\\\")):
     mean, band = scores.mean(axis=0), se(scores)
-    plt.plot(looks, mean, marker="o", label=label)
-    plt.fill_between(looks, mean - band, mean + band, alpha=0.2)
+    plt.plot(looks, mean, marker=marker, label=label)
+    plt.fill_between(looks, mean - band, mean + band, alpha=0.2, hatch=hatch)
 plt.xticks(range(0, ROUNDS + 1, 5))
-plt.xlabel("round of tweak-and-rescore")
-plt.ylabel("accuracy (mean of 20 projects ± 1 SE)")
+plt.xlabel("round of tweak-and-rescore (looks at the score)")
+plt.ylabel("accuracy (share correct; mean of 20 projects ± 1 SE)")
 plt.title("Every look at the test set spends some of it")
 plt.legend()
 plt.show()
@@ -346,16 +346,17 @@ for name, forecaster in forecasters.items():
 # Below: each forward fold's predictions, every model trained only on the days
 # before its fold.
 
-# %%
+# %% mystnb={"image": {"alt": "Daily demand over two years, drifting upwards, with each forward fold's forecasts from both models: the linear model follows the demand up, while the neighbours model's forecasts flatten below it wherever demand climbs above the levels it was trained on."}}
 plt.figure(figsize=(11, 3.5))
 plt.plot(target.index, target, color="lightgray", label="demand")
 for number, (past, future) in enumerate(TimeSeriesSplit(5).split(lags)):
-    for (name, forecaster), color in zip(forecasters.items(), ("tab:orange", "tab:blue"), strict=True):
+    for (name, forecaster), color, style in zip(forecasters.items(), ("C1", "C0"), ("-", "--"), strict=True):
         predicted = forecaster.fit(lags.iloc[past], target.iloc[past]).predict(lags.iloc[future])
-        plt.plot(target.index[future], predicted, color=color, linewidth=1, label=name if number == 0 else None)
+        plt.plot(target.index[future], predicted, color=color, linestyle=style, linewidth=1,
+                 label=name if number == 0 else None)
     plt.axvline(target.index[future[0]], color="black", linewidth=0.5)
-plt.xlabel("day")
-plt.ylabel("demand")
+plt.xlabel("day (since the start of the series)")
+plt.ylabel("demand (units per day)")
 plt.title("Forward folds: the neighbours cannot forecast demand above what they have seen")
 plt.legend()
 plt.tight_layout()
@@ -381,17 +382,19 @@ plt.show()
 # Each line below is one fold's split of 60 rows; the stratified panel's top
 # line shows each row's class.
 
-# %%
-ROLES = ListedColormap(["tab:blue", "tab:orange", "lightgray"])
+# %% mystnb={"image": {"alt": "Three panels of five folds over 60 rows, each row marked as training, validation or not used. Stratified folds each take a share of the rare class, grouped folds move whole blocks of five rows, and time-ordered folds validate on the stretch right after their training rows and leave the later rows unused."}}
+ROLES = (("training", "C0", "s"), ("validation", "C1", "D"), ("not used", "lightgray", "x"))  # name, colour, marker
 
 
 def draw(ax, splitter, title, y=None, groups=None):
-    """One line of squares per fold, coloured by each row's role in that fold; the classes on top when given."""
+    """One line of marks per fold, coloured and shaped by each row's role in that fold; the classes on top when given."""
     folds = list(splitter.split(np.zeros((60, 1)), y, groups))
     for fold, (train, val) in enumerate(folds):
         role = np.full(60, 2)
         role[train], role[val] = 0, 1
-        ax.scatter(np.arange(60), np.full(60, fold), c=role, cmap=ROLES, vmin=0, vmax=2, marker="s", s=18)
+        for number, (_, color, marker) in enumerate(ROLES):
+            rows = np.flatnonzero(role == number)
+            ax.scatter(rows, np.full(len(rows), fold), color=color, marker=marker, s=18)
     ticks = list(range(len(folds)))
     if y is not None:  # the classes, so the eye can check each fold's share of the rare one
         ax.scatter(np.arange(60), np.full(60, len(folds)), c=np.where(y == 1, "black", "white"), edgecolors="black",
@@ -399,7 +402,7 @@ def draw(ax, splitter, title, y=None, groups=None):
         ticks.append(len(folds))
     ax.set_yticks(ticks, [str(fold) for fold in range(len(folds))] + (["class"] if y is not None else []))
     ax.set_title(title)
-    ax.set_xlabel("row")
+    ax.set_xlabel("row (position in the data)")
     ax.set_ylabel("fold")
 
 
@@ -409,8 +412,7 @@ fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
 draw(axes[0], StratifiedKFold(5), "stratified: every fold keeps the 3:1 ratio", classes)
 draw(axes[1], GroupKFold(5), "grouped: each group of 5 rows stays together", groups=groups)
 draw(axes[2], TimeSeriesSplit(5), "time-ordered: validate only on later rows")
-key = [Line2D([], [], marker="s", linestyle="", color=color, label=role)
-       for color, role in zip(ROLES.colors, ("training", "validation", "not used"), strict=True)]
+key = [Line2D([], [], marker=marker, linestyle="", color=color, label=role) for role, color, marker in ROLES]
 key += [Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor="black", label=name)
         for face, name in (("white", "class 0"), ("black", "class 1 (rare)"))]
 fig.legend(handles=key, loc="lower center", ncol=5, frameon=False)

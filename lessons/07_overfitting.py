@@ -43,7 +43,7 @@ rng = seed_everything(0)
 # enough; degree 15, with 16 coefficients for 30 points, bends enough to chase
 # the noise.
 
-# %%
+# %% mystnb={"image": {"alt": "Three panels, each with the same thirty noisy training points and the dotted true curve: the degree-1 line cannot bend to follow the curve, degree 4 follows it closely, and degree 15 wiggles between the points to chase the noise."}}
 def curve(x):
     return np.sin(2.5 * x)
 
@@ -65,12 +65,12 @@ for ax, degree in zip(axes, (1, 4, 15), strict=True):
     model = polynomial(degree).fit(x_train[:, None], y_train)
     ax.scatter(x_train, y_train, s=12, color="black", label="training points")
     ax.plot(grid, curve(grid), color="gray", linestyle=":", label="true curve")
-    ax.plot(grid, model.predict(grid[:, None]), color="tab:red", label=f"degree {degree}")
+    ax.plot(grid, model.predict(grid[:, None]), color="C0", label=f"degree {degree}")
     ax.set_ylim(-2, 2)
     ax.set_title(f"degree {degree}: validation MSE {mean_squared_error(y_val, model.predict(x_val[:, None])):.3f}")
-    ax.set_xlabel("x")
+    ax.set_xlabel("x (input)")
     ax.legend(fontsize=7)
-axes[0].set_ylabel("y")
+axes[0].set_ylabel("y (target)")
 plt.tight_layout()
 
 # %% [markdown]
@@ -80,7 +80,7 @@ plt.tight_layout()
 # from noise, compare two degrees point by point on the same 200 validation
 # points: the mean gap in squared error, with its standard error.
 
-# %%
+# %% mystnb={"image": {"alt": "Training and validation MSE against polynomial degree, log scale: training error keeps falling, ending below the dashed noise variance, while validation error falls to a bottom at a low degree, marked by a dotted line, and drifts up again on a plateau."}}
 def squared_errors(model, x, y):
     return (y - model.predict(x[:, None])) ** 2
 
@@ -99,13 +99,13 @@ errors = {
 }
 best_degree = degrees[int(np.argmin(errors["validation"]))]
 fig, ax = plt.subplots(figsize=(6, 3.5))
-for name, values in errors.items():
-    ax.plot(degrees, values, "o-", label=name)
+for (name, values), marker in zip(errors.items(), "os", strict=True):
+    ax.plot(degrees, values, marker=marker, label=name)
 ax.axhline(0.25**2, color="gray", linestyle="--", label="noise variance 0.0625")
 ax.axvline(best_degree, color="black", linestyle=":", label=f"lowest validation error: {best_degree}")
 ax.set_yscale("log")
 ax.set_xlabel("polynomial degree (capacity)")
-ax.set_ylabel("MSE")
+ax.set_ylabel("loss (MSE)")
 ax.set_title(f"Training error keeps falling; validation error is lowest at degree {best_degree}")
 ax.legend(fontsize=8)
 plt.tight_layout()
@@ -132,7 +132,7 @@ for degree in (1, 4, 15):
 # overfits; too large flattens the curve. A validation curve scores each
 # `alpha` with 5-fold cross-validation on the 30 training points:
 
-# %%
+# %% mystnb={"image": {"alt": "Left: training and cross-validated MSE of degree-15 ridge against alpha, log scales: training error rises with alpha, validation error is lowest at the dotted best alpha. Right: the fitted curves for a tiny, the best and a large alpha; the tiny one wiggles, the best one is smooth, the large one is flattened."}}
 alphas = np.logspace(-6, 2, 17)
 train_scores, val_scores = validation_curve(
     polynomial(15, alpha=1.0), x_train[:, None], y_train, param_name="ridge__alpha", param_range=alphas,
@@ -140,21 +140,22 @@ train_scores, val_scores = validation_curve(
 )
 best_alpha = alphas[int(np.argmax(val_scores.mean(axis=1)))]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
-axes[0].plot(alphas, -train_scores.mean(axis=1), "o-", label="training")
-axes[0].plot(alphas, -val_scores.mean(axis=1), "o-", label="validation (5-fold)")
+axes[0].plot(alphas, -train_scores.mean(axis=1), marker="o", label="training")
+axes[0].plot(alphas, -val_scores.mean(axis=1), marker="s", label="validation (5-fold)")
 axes[0].axvline(best_alpha, color="black", linestyle=":", label=f"best alpha {best_alpha:.2g}")
 axes[0].set_xscale("log")
 axes[0].set_yscale("log")
 axes[0].set_xlabel("alpha (regularization strength)")
-axes[0].set_ylabel("MSE")
+axes[0].set_ylabel("loss (MSE)")
 axes[0].set_title("Validation curve for ridge, degree 15")
 axes[0].legend()
 for alpha, style in ((1e-6, "--"), (best_alpha, "-"), (10.0, ":")):
     model = polynomial(15, alpha).fit(x_train[:, None], y_train)
     axes[1].plot(grid, model.predict(grid[:, None]), style, label=f"alpha {alpha:.2g}: |w| = {np.linalg.norm(model[-1].coef_):.1f}")
-axes[1].scatter(x_train, y_train, s=12, color="black")
+axes[1].scatter(x_train, y_train, s=12, color="black", label="training points")
 axes[1].set_ylim(-2, 2)
-axes[1].set_xlabel("x")
+axes[1].set_xlabel("x (input)")
+axes[1].set_ylabel("y (target)")
 axes[1].set_title("Same degree, shrinking weights")
 axes[1].legend(fontsize=8)
 plt.tight_layout()
@@ -273,15 +274,15 @@ print(f"stopped after epoch {epoch}; kept epoch {best_epoch} (validation loss {b
 print(f"from epoch {best_epoch} to {epoch}: training loss {history['training'][best_epoch]:.3f} -> {history['training'][-1]:.3f}, "
       f"validation loss {best:.3f} -> {history['validation'][-1]:.3f}")
 
-# %%
+# %% mystnb={"image": {"alt": "Training and validation cross-entropy against epoch, log scale: training loss keeps falling, validation loss bottoms out at the dotted kept epoch and creeps up through the shaded patience window, where training stopped."}}
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, values in history.items():
     ax.plot(values, label=name)
 ax.axvline(best_epoch, color="black", linestyle=":", label=f"kept: epoch {best_epoch}")
 ax.axvspan(best_epoch, epoch, color="gray", alpha=0.15, label=f"patience ({patience} epochs)")
 ax.set_yscale("log")
-ax.set_xlabel("epoch")
-ax.set_ylabel("cross-entropy loss")
+ax.set_xlabel("epoch (passes over the training data)")
+ax.set_ylabel("loss (cross-entropy)")
 ax.set_title("Validation loss turns up while training loss keeps falling")
 ax.legend()
 plt.tight_layout()

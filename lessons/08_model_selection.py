@@ -61,11 +61,12 @@ rng = seed_everything(0)
 # **Phone a friend.** Asking someone who has solved a similar problem is the
 # cheapest prior art there is. Scikit-learn's "Choosing the right estimator"
 # flow chart (scikit-learn.org/stable/machine_learning_map.html) is such a
-# friend, in a box. Here it is, redrawn by the course: questions in blue,
-# estimators in green; a green arrow is "yes", a red one "no", an orange one
-# "not working" (try the next box). In bold, the route our task takes.
+# friend, in a box. Here it is, redrawn by the course: questions in blue ovals,
+# estimators in green boxes; a blue arrow is "yes", a vermillion one "no", a
+# dashed orange one "not working" (try the next box); each arrow also says so
+# in words. In bold, the route our task takes.
 
-# %%
+# %% mystnb={"image": {"alt": "scikit-learn's estimator flow chart, redrawn in four regions: classification, clustering, regression and dimensionality reduction. The bold route for the digits runs from start through labelled categories and fewer than 100K samples to Linear SVC, then, not text data, to k-nearest neighbours, then to SVC or ensemble classifiers."}}
 route = ["start", "samples", "category", "labeled", "cls_100k", "linear_svc", "text", "kneighbors", "svc_ensemble"]
 ax = selection.plot_estimator_map(route)
 ax.set_title("scikit-learn's estimator flow chart, redrawn (bold: the route for 1,797 labelled digit images)")
@@ -108,14 +109,14 @@ plt.tight_layout()
 # split again into images to **fit** on and images to **validate** on: every
 # comparison and every choice below uses the validation images only.
 
-# %%
+# %% mystnb={"image": {"alt": "The first eight digit images, 0 to 7, each a coarse 8×8 grid of grey pixels with its label above it."}}
 digits = load_digits()
 X_train, X_test, y_train, y_test = train_test_split(
     digits.data, digits.target, test_size=0.25, random_state=0, stratify=digits.target
 )
 X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, test_size=0.25, random_state=0, stratify=y_train)
 fig, axes = plt.subplots(1, 8, figsize=(8, 1.3))
-for ax, image, label in zip(axes, digits.images, digits.target, strict=True):
+for ax, image, label in zip(axes, digits.images[:8], digits.target[:8], strict=True):
     ax.imshow(image, cmap="gray_r")
     ax.set_title(str(label))
     ax.axis("off")
@@ -202,7 +203,7 @@ print(f"logistic regression: {1000 / linear.throughput_per_s:.4f} ms per image i
 # Accuracy against latency, with each model's size as the area of its disc
 # and its standard error as a bar: the best models sit top left and small.
 
-# %%
+# %% mystnb={"image": {"alt": "Validation accuracy against the latency of one prediction, log scale, for the seven models, each disc's area showing the model's size and each bar its standard error: several models sit within noise of the most accurate, at very different latencies and sizes, so no model wins every column."}}
 fig, ax = plt.subplots(figsize=(6.5, 4))
 ax.errorbar(table.latency_ms, table.val_accuracy, yerr=table.val_se, fmt="none", ecolor="gray", capsize=3)
 ax.scatter(table.latency_ms, table.val_accuracy, s=20 + 400 * table.size_bytes / table.size_bytes.max(), alpha=0.5)
@@ -210,7 +211,7 @@ for name, row in table.iterrows():
     ax.annotate(name, (row.latency_ms, row.val_accuracy), textcoords="offset points", xytext=(6, -3), fontsize=8)
 ax.set_xscale("log")
 ax.set_xlabel("latency of one prediction (ms, log scale)")
-ax.set_ylabel("validation accuracy (± 1 standard error)")
+ax.set_ylabel("validation accuracy (share correct, ± 1 SE)")
 ax.set_title("No model wins every column")
 plt.tight_layout()
 print("most accurate:", table.val_accuracy.idxmax(), "| fastest single prediction:", table.latency_ms.idxmin(),
@@ -342,7 +343,7 @@ for seed, right in seed_correct.items():
 # Three networks of ten hidden layers, 64 units each, on the same digits: the
 # gradient of the loss for each layer's weights, after one backward pass.
 
-# %%
+# %% mystnb={"image": {"alt": "Gradient norm per layer, log scale, for three networks of ten hidden layers: with sigmoids it shrinks by orders of magnitude towards the input, with ReLU and He initialization it keeps its size from layer to layer, and with twice He's weights it is far larger throughout."}}
 scaler = StandardScaler().fit(X_fit)
 inputs, targets = torch.tensor(scaler.transform(X_fit), dtype=torch.float32), torch.tensor(y_fit)
 val_inputs, val_targets = torch.tensor(scaler.transform(X_val), dtype=torch.float32), torch.tensor(y_val)
@@ -353,8 +354,8 @@ setups = {
 }
 norms = {name: selection.layer_gradient_norms(selection.deep_mlp(**setup), inputs, targets) for name, setup in setups.items()}
 fig, ax = plt.subplots(figsize=(6.5, 3.5))
-for name, values in norms.items():
-    ax.plot(range(1, len(values) + 1), values, "o-", label=name)
+for (name, values), marker in zip(norms.items(), "so^", strict=True):
+    ax.plot(range(1, len(values) + 1), values, marker=marker, label=name)
     print(f"{name:32s} gradient norm: first layer {values[0]:.1e}, output layer {values[-1]:.1e}")
 with torch.no_grad():  # the forward signal: how much the last hidden layer's output differs between images
     last_hidden = selection.deep_mlp(**setups["sigmoid, PyTorch's default init"])[:-1](inputs)
@@ -362,7 +363,7 @@ print(f"sigmoid network, last hidden layer: spread across images {last_hidden.st
       f"(around a mean of {last_hidden.mean():.2f})")
 ax.set_yscale("log")
 ax.set_xlabel("layer (1 = next to the input, 11 = output)")
-ax.set_ylabel("norm of the weight gradient")
+ax.set_ylabel("norm of the weight gradient (L2)")
 ax.set_title("Sigmoid layers shrink the gradient; too-large weights blow it up")
 ax.legend(fontsize=8)
 plt.tight_layout()
@@ -376,7 +377,7 @@ plt.tight_layout()
 # to thousands of times larger than with He's. Now train each for twelve epochs with the same
 # SGD with momentum (no adaptive steps), and watch training progress:
 
-# %%
+# %% mystnb={"image": {"alt": "Training loss and validation accuracy against epoch for the three networks: only the ReLU network with He initialization lowers its loss and climbs to high accuracy; the sigmoid network stays at a uniform guess and chance accuracy, and the one with twice He's weights has no finite loss to draw and sits near chance."}}
 progress = {
     name: selection.train_progress(selection.deep_mlp(**setup), inputs, targets, val_inputs, val_targets, epochs=12)
     for name, setup in setups.items()
@@ -397,10 +398,12 @@ for name, history in progress.items():
           f"validation accuracy {min(accuracy):.3f}–{max(accuracy):.3f}; {when}")
 print(f"(a loss of ln 10 = {np.log(10):.3f} is a uniform guess over the 10 classes; chance accuracy is 0.1)")
 axes[0].set_yscale("log")
-axes[0].set_ylabel("training loss (nan is not drawn)")
-axes[1].set_ylabel("validation accuracy")
+axes[0].set_ylabel("training loss (cross-entropy)")
+axes[1].set_ylabel("validation accuracy (share correct)")
+axes[0].set_title("Training loss (nan is not drawn)")
+axes[1].set_title("Validation accuracy")
 for ax in axes:
-    ax.set_xlabel("epoch")
+    ax.set_xlabel("epoch (passes over the fit images)")
 axes[1].legend(fontsize=8)
 fig.suptitle("Time to convergence: only the well-initialized network gets there")
 plt.tight_layout()
@@ -419,18 +422,19 @@ plt.tight_layout()
 # ## *Self-paced*: what does the model look at?
 #
 # **Coefficients**: logistic regression has one weight per pixel per class.
-# Drawn as images, red pixels vote for the class, blue against.
+# Drawn as images, red pixels vote for the class, blue against (white: no say).
 
-# %%
+# %% mystnb={"image": {"alt": "Logistic regression's weights for classes 0, 1, 3, 7 and 8, each drawn as an 8×8 image, red where ink votes for the class and blue where it votes against; class 0, for instance, votes against ink in the centre, where a zero has its hole."}}
 logistic = models["logistic regression"][-1]
 fig, axes = plt.subplots(1, 5, figsize=(9, 2))
 limit = np.abs(logistic.coef_).max()
 for ax, digit in zip(axes, (0, 1, 3, 7, 8), strict=True):
-    ax.imshow(logistic.coef_[digit].reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    shown = ax.imshow(logistic.coef_[digit].reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
     ax.set_title(f"class {digit}")
     ax.axis("off")
 fig.suptitle("Logistic regression weights per pixel")
 plt.tight_layout()
+fig.colorbar(shown, ax=axes, shrink=0.8, label="weight")
 
 # %% [markdown]
 # **Permutation importance** works for any model: shuffle one column, and the
@@ -438,14 +442,15 @@ plt.tight_layout()
 # for the model we chose, as fitted on the fit images, measured on the
 # validation images it has not seen:
 
-# %%
+# %% mystnb={"image": {"alt": "Permutation importance of each pixel for the chosen model, as an 8×8 map: shuffling a border pixel costs about nothing, a few centre pixels cost the most, and even the largest drop is only a few points of accuracy."}}
 importance = permutation_importance(models[chosen], X_val, y_val, n_repeats=3, random_state=0, n_jobs=1)
 drop = importance.importances_mean.reshape(8, 8)
 fig, ax = plt.subplots(figsize=(4.5, 3.3))
 shown = ax.imshow(drop, cmap="viridis")
-fig.colorbar(shown, ax=ax, label="accuracy drop")
+fig.colorbar(shown, ax=ax, label="accuracy drop (share correct)")
 ax.set_title(f"{chosen}: pixel importance")
-ax.axis("off")
+ax.set_xlabel("pixel column")
+ax.set_ylabel("pixel row")
 plt.tight_layout()
 ink = (X_fit > 0).mean(axis=0).reshape(8, 8)  # share of images with any ink at each pixel
 print(f"mean accuracy drop when one pixel is shuffled: left and right columns {drop[:, [0, 7]].mean():.4f}, "

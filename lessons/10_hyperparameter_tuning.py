@@ -53,17 +53,17 @@ objective = tuning.make_objective(X_train, y_train, X_val, y_val)
 # *trials* trains for `tuning.TRIAL_STEPS` steps on the training part and is
 # scored on the validation part; we keep the table of scores for later.
 
-# %%
+# %% mystnb={"image": {"alt": "Validation accuracy against learning rate for relu and sigmoid at dropout 0.1, on a linear axis on the left and a log axis on the right: on the linear axis the good rates are squeezed against the left edge, on the log axis every decade gets room."}}
 RATES, DROPOUTS = np.logspace(-4, -1, 7), (0.1, 0.5, 0.9)
 table = tuning.score_table(objective, RATES, DROPOUTS)
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.3))
 for ax, scale in zip(axes, ("linear", "log"), strict=True):
-    for activation, scores in table.items():
-        ax.plot(RATES, scores[:, 0], "o-", label=f"{activation}, dropout {DROPOUTS[0]}")
+    for (activation, scores), marker in zip(table.items(), "os", strict=True):
+        ax.plot(RATES, scores[:, 0], marker=marker, label=f"{activation}, dropout {DROPOUTS[0]}")
     ax.set_xscale(scale)
     ax.set_xlabel(f"learning rate ({scale} axis)")
-    ax.set_ylabel("validation accuracy")
+    ax.set_ylabel("validation accuracy (share correct)")
     ax.legend(fontsize=8)
 uniform_share = np.mean(np.random.default_rng(0).uniform(1e-4, 1e-1, 10_000) < 1e-2)
 axes[0].set_title(f"Uniform draws: only {uniform_share:.0%} fall below 0.01")
@@ -88,7 +88,7 @@ print("  dropout " + "  ".join(f"{p}: {max(table[a][:, j].max() for a in table):
 # strongly on `x` and hardly on `y`. Nine grid points try only three values of
 # `x`; nine random points try nine.
 
-# %%
+# %% mystnb={"image": {"alt": "Nine search points over an important x and an unimportant y, with the score's dependence on x drawn as a narrow bump: the grid tries only three values of x and all three miss the bump, while the nine random points try nine values of x, with better odds of landing on it."}}
 def made_up_score(x, y):
     return np.exp(-((x - 0.63) ** 2) / 0.01) + 0.05 * y
 
@@ -99,8 +99,8 @@ random_points = rng.uniform(0, 1, (9, 2))
 fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
 xs = np.linspace(0, 1, 200)
 for ax, points, name in zip(axes, (grid_points, random_points), ("grid", "random"), strict=True):
-    ax.scatter(points[:, 0], points[:, 1], color="tab:blue")
-    ax.plot(xs, 0.05 + 0.25 * np.exp(-((xs - 0.63) ** 2) / 0.01), color="tab:green", label="effect of x (important)")
+    ax.scatter(points[:, 0], points[:, 1], color="C0", marker="o", label="trials")
+    ax.plot(xs, 0.05 + 0.25 * np.exp(-((xs - 0.63) ** 2) / 0.01), color="C2", label="effect of x (important)")
     ax.set_xlabel("x (important)")
     best = made_up_score(points[:, 0], points[:, 1]).max()
     ax.set_title(f"{name}: {len(set(np.round(points[:, 0], 6)))} distinct x, best score {best:.2f}")
@@ -135,7 +135,7 @@ plt.tight_layout()
 # start-up would replay random search's first 10 trials exactly, and the two
 # curves would be one draw, not two.
 
-# %%
+# %% mystnb={"image": {"alt": "Best validation accuracy so far against trial number for grid, random and TPE search, the mean of ten searches with bands of two standard errors: all three climb, their bands overlap throughout, and they end close together."}}
 BUDGET, SEARCHES = 24, 10
 surrogate = tuning.surrogate_objective(table, RATES, DROPOUTS)
 grid_space = {"lr": [float(lr) for lr in RATES[::2]], "activation": ["relu", "sigmoid"], "dropout": list(DROPOUTS)}
@@ -149,13 +149,13 @@ curves = {name: np.array([tuning.best_so_far(surrogate, make(first + i), BUDGET)
 
 fig, ax = plt.subplots(figsize=(7.5, 3.8))
 trials = np.arange(1, BUDGET + 1)
-for name, runs in curves.items():
+for (name, runs), marker, hatch in zip(curves.items(), "os^", ("//", "\\\\", "||"), strict=True):
     mean, two_se = runs.mean(axis=0), 2 * runs.std(axis=0, ddof=1) / np.sqrt(SEARCHES)
-    ax.plot(trials, mean, label=name)
-    ax.fill_between(trials, mean - two_se, mean + two_se, alpha=0.15)
-ax.axvline(10, color="grey", linestyle=":", label="TPE's random start-up ends")
-ax.set_xlabel("trial")
-ax.set_ylabel("best validation accuracy so far")
+    ax.plot(trials, mean, marker=marker, markersize=4, label=name)
+    ax.fill_between(trials, mean - two_se, mean + two_se, alpha=0.15, hatch=hatch)
+ax.axvline(10, color="grey", linewidth=1, label="TPE's random start-up ends")
+ax.set_xlabel("trial (trials so far)")
+ax.set_ylabel("best validation accuracy so far (share correct)")
 ax.set_title(f"Best-so-far, mean of {SEARCHES} searches (band: ± two standard errors)")
 ax.legend(loc="lower right", fontsize=8)
 plt.tight_layout()
@@ -239,7 +239,7 @@ print(f"{states.count(optuna.trial.TrialState.PRUNED)} of {len(states)} trials p
 # (no dropout): it is the baseline that tells us whether the search found
 # anything better.
 
-# %%
+# %% mystnb={"image": {"alt": "Validation accuracy against training step for the search's two finalists and the paper's setting, with a grey line where the short trials stopped: all three keep climbing well past that line, by far more than the gaps that ranked them there."}}
 FULL_STEPS = 2000  # lesson 09's budget
 PAPER_SETTING = {"lr": 1e-2, "activation": "relu", "dropout": 0.0}
 
@@ -255,17 +255,17 @@ finalists = [params for params, _ in sorted(screened, key=lambda s: s[1], revers
 
 fig, ax = plt.subplots(figsize=(7.5, 3.5))
 full = []
-for params in finalists:
+for params, marker in zip(finalists, "os^", strict=True):
     model = paper.seeded(functools.partial(paper.mlp, params["activation"], params["dropout"]), 0)
     history = paper.train(model, X_train, y_train, FULL_STEPS, seed=0, lr=params["lr"], eval_on=(X_val, y_val), eval_every=100)
     full.append(history.accuracy[-1])
     name = describe(params) + (" (the paper's)" if params is PAPER_SETTING else "")
-    ax.plot(history.steps, history.accuracy, label=name)
+    ax.plot(history.steps, history.accuracy, marker=marker, markersize=4, label=name)
     print(f"{name}: validation {history.accuracy[history.steps.index(tuning.TRIAL_STEPS)]:.3f} after "
           f"{tuning.TRIAL_STEPS} steps, {history.accuracy[-1]:.3f} after {FULL_STEPS}")
-ax.axvline(tuning.TRIAL_STEPS, color="grey", linestyle=":", label="trials stop here")
-ax.set_xlabel("training step")
-ax.set_ylabel("validation accuracy")
+ax.axvline(tuning.TRIAL_STEPS, color="grey", linewidth=1, label="trials stop here")
+ax.set_xlabel("training step (updates)")
+ax.set_ylabel("validation accuracy (share correct)")
 ax.set_title("The two finalists and the paper's setting, trained to the full budget")
 ax.legend(loc="lower right", fontsize=8)
 plt.tight_layout()

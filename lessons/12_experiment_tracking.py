@@ -305,24 +305,25 @@ print(f"the seed-0 winner: {by_seed[finalists[0]].iloc[0]:.4f} at seed 0, {sprea
 # penalty, the finalists with their three-seed spread, and the crashed run's
 # jumps on the right.
 
-# %%
+# %% mystnb={"image": {"alt": "Left: validation log loss against learning rate, log axis, for two penalties, with the finalists' three-seed spread as black error bars: the loss is lowest at middle rates, and the two finalists' bars overlap. Right: training log loss per epoch from the run store; the sweep's winner stays low and flat, while the run at learning rate 4 jumps about and stops after a few epochs."}}
 sweep = runs.astype({"params.learning_rate": float, "params.alpha": float})
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-for alpha, group in sweep.groupby("params.alpha"):
+for (alpha, group), marker in zip(sweep.groupby("params.alpha"), "os", strict=True):
     group = group.sort_values("params.learning_rate")
-    left.plot(group["params.learning_rate"], group["metrics.val_loss"], "o-", label=f"alpha {alpha:g}, seed 0")
+    left.plot(group["params.learning_rate"], group["metrics.val_loss"], marker=marker, label=f"alpha {alpha:g}, seed 0")
 for (learning_rate, _), row in spread.iterrows():
     left.errorbar(learning_rate, row["mean"], yerr=row["std"], fmt="k_", capsize=6, markersize=14)
 left.errorbar([], [], yerr=[], fmt="k_", capsize=6, label="finalist: mean ± std of 3 seeds")
-left.set(xscale="log", xlabel="learning rate (log scale)", ylabel="validation log loss (lower is better)",
+left.set(xscale="log", xlabel="learning rate (log scale)", ylabel="validation log loss (cross-entropy, lower is better)",
          title="The sweep: loss against learning rate")
 left.legend()
 best_id = runs["run_id"].iloc[0]
-for run_id, label in [(best_id, "seed-0 winner of the sweep"), (crashed_id, "learning rate 4: crashed")]:
+for run_id, label, marker in [(best_id, "seed-0 winner of the sweep", "o"), (crashed_id, "learning rate 4: crashed", "s")]:
     points = client.get_metric_history(run_id, "train_loss")
-    right.plot([p.step for p in points], [p.value for p in points], "o-", markersize=3, label=label)
+    right.plot([p.step for p in points], [p.value for p in points], marker=marker, markersize=3, label=label)
 right.axhline(np.log(3), color="grey", linestyle="--", label="guessing (log 3)")
-right.set(xlabel="epoch", ylabel="training log loss", title="Per-epoch metrics from the store")
+right.set(xlabel="epoch (passes over the training data)", ylabel="training log loss (cross-entropy)",
+          title="Per-epoch metrics from the store")
 right.legend()
 fig.tight_layout()
 

@@ -391,7 +391,7 @@ with servers.running("model-batched", lambda port: serving.command(port, model_f
                                           for clients in (1, 16)])], ignore_index=True)
 load.drop(columns=["low", "high"])
 
-# %%
+# %% mystnb={"image": {"alt": "Bars of throughput and of median and 99th-percentile latency for the plain async server and the micro-batching one, at 1 and at 16 clients: with one client batching only adds its wait, while at 16 clients it serves more requests per second and each request waits less."}}
 by = load.set_index(["handler", "clients"])
 gain = by.loc[("batched", 16), "requests/s"] / by.loc[("async", 16), "requests/s"]
 apart = by.loc[("batched", 16), "low"] > by.loc[("async", 16), "high"]
@@ -401,16 +401,17 @@ print(f"at 16 clients micro-batching answers {gain:.1f}x the requests/s "
       f"with one client it adds {cost:.1f} ms to the median")
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 width = 0.38
-for offset, (handler, part) in zip((-width / 2, width / 2), load.groupby("handler"), strict=True):
+for offset, hatch, (handler, part) in zip((-width / 2, width / 2), ("", "//"), load.groupby("handler"), strict=True):
     spots = np.arange(len(part)) + offset
-    axes[0].bar(spots, part["requests/s"], width, label=handler,
+    axes[0].bar(spots, part["requests/s"], width, label=handler, hatch=hatch, edgecolor="white",
                 yerr=[(part["requests/s"] - part["low"]).clip(lower=0),  # the median is rounded: never below 0
                       (part["high"] - part["requests/s"]).clip(lower=0)], capsize=3)
-    axes[1].bar(spots, part["p50 ms"], width, label=f"{handler} p50")
+    axes[1].bar(spots, part["p50 ms"], width, label=f"{handler} p50", hatch=hatch, edgecolor="white")
     axes[1].scatter(spots, part["p99 ms"], marker="_", s=200, color="black", zorder=3)
 for axis in axes:
     axis.set_xticks(range(2), ["1 client", "16 clients"])
-axes[0].set(ylabel="requests/s", title="Throughput (bars: median, lines: spread)")
+    axis.set_xlabel("load (clients sending at once)")
+axes[0].set(ylabel="throughput (requests/s)", title="Throughput (bars: median, lines: spread)")
 axes[1].set(ylabel="latency (ms)", title="p50 (bars) and p99 (black marks)")
 axes[0].legend()
 fig.suptitle("Micro-batching trades a short wait for fewer model calls")
@@ -505,10 +506,10 @@ for runtime in ("torch", "ONNX"):
 # ONNX Runtime's graph, which runs in C++. Next to the 1 ms of an HTTP round trip in the load test, all
 # four are fast; the difference matters on a phone, or for a model 100x larger.
 
-# %%
+# %% mystnb={"image": {"alt": "Three panels of bars for the same network shipped four ways, torch and ONNX in fp32 and int8: the int8 files are much smaller; one row at a time, ONNX Runtime is faster than torch and int8 does not help; in batches of 256, int8 costs less per row in both runtimes."}}
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), sharey=True)
 axes[0].barh(variants["variant"], variants["file KB"])
-axes[0].set(xlabel="file size (KB)", title="Size")
+axes[0].set(xlabel="file size (KB)", ylabel="variant (runtime, number type)", title="Size")
 axes[1].barh(variants["variant"], variants["p50 ms"] * 1000)
 axes[1].set(xlabel="µs per call, one row (p50)", title="One row at a time")
 axes[2].barh(variants["variant"], variants["batch 256 ms/row"] * 1000)

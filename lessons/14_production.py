@@ -124,13 +124,13 @@ with servers.running("model-shadow", with_challenger("shadow")) as server:
 daily = pd.DataFrame(daily)
 daily.round(3)
 
-# %%
+# %% mystnb={"image": {"alt": "Two weeks of traffic as the server's metrics tell it. Left: the mean flipper length in requests jumps up on day 8, when the new board arrives, and stays up. Right: the share of each species in the model's answers; from day 8 Adelie falls and Chinstrap rises."}}
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-axes[0].plot(daily["day"], daily["mean flipper mm"], "o-")
-axes[0].set(xlabel="day", ylabel="mean flipper length (mm)", title="An input, from the server's histogram")
-for species in ("Adelie", "Chinstrap", "Gentoo"):
-    axes[1].plot(daily["day"], daily[f"{species} share"], "o-", label=species)
-axes[1].set(xlabel="day", ylabel="share of the answers", title="What the model answers")
+axes[0].plot(daily["day"], daily["mean flipper mm"], marker="o")
+axes[0].set(xlabel="day (of traffic)", ylabel="mean flipper length (mm)", title="An input, from the server's histogram")
+for species, marker in zip(("Adelie", "Chinstrap", "Gentoo"), "os^", strict=True):
+    axes[1].plot(daily["day"], daily[f"{species} share"], marker=marker, label=species)
+axes[1].set(xlabel="day (of traffic)", ylabel="share of the answers (fraction)", title="What the model answers")
 for axis in axes:
     axis.axvline(8, color="grey", linestyle=":", label="the new board")
     axis.legend(fontsize=8)
@@ -184,7 +184,7 @@ else:
 # reads as stable, over 0.25 as a large shift) and the Kolmogorov–Smirnov test
 # (the largest gap between the two distribution functions, with a p-value).
 
-# %%
+# %% mystnb={"image": {"alt": "PSI and KS p-value per feature for each day of traffic: flipper length crosses the large-shift line on day 8 and stays far above it, its p-value falling by orders of magnitude, while bill depth and body mass stay low and near the noise, with an occasional p-value under 0.05 by chance."}}
 reference = train.load_table()[0][train.FEATURES]
 scores = pd.DataFrame([{"day": day, "feature": feature, "psi": drift.psi(reference[feature], requests[feature]),
                         "ks_p": drift.ks(reference[feature], requests[feature])[1]}
@@ -192,16 +192,16 @@ scores = pd.DataFrame([{"day": day, "feature": feature, "psi": drift.psi(referen
 psi_by_day = scores.pivot(index="day", columns="feature", values="psi")
 ks_by_day = scores.pivot(index="day", columns="feature", values="ks_p")
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
-for feature in train.FEATURES:
-    axes[0].plot(psi_by_day.index, psi_by_day[feature], "o-", label=feature)
-    axes[1].semilogy(ks_by_day.index, ks_by_day[feature], "o-", label=feature)
-axes[0].axhline(drift.PSI_LIMIT, color="red", linestyle="--", label="0.25: a large shift")
-axes[0].axhline(0.1, color="orange", linestyle=":", label="0.1: a moderate one")
-axes[1].axhline(0.05, color="red", linestyle="--", label="p = 0.05")
-axes[0].set(xlabel="day", ylabel="PSI against the reference", title="PSI per feature, each day")
-axes[1].set(xlabel="day", ylabel="KS p-value (log scale)", title="KS test per feature, each day")
+for feature, marker in zip(train.FEATURES, "os^", strict=True):
+    axes[0].plot(psi_by_day.index, psi_by_day[feature], marker=marker, label=feature)
+    axes[1].semilogy(ks_by_day.index, ks_by_day[feature], marker=marker, label=feature)
+axes[0].axhline(drift.PSI_LIMIT, color="black", linestyle="-.", label="0.25: a large shift")
+axes[0].axhline(0.1, color="grey", linestyle=":", label="0.1: a moderate one")
+axes[1].axhline(0.05, color="black", linestyle="-.", label="p = 0.05")
+axes[0].set(xlabel="day (of traffic)", ylabel="PSI against the reference (index)", title="PSI per feature, each day")
+axes[1].set(xlabel="day (of traffic)", ylabel="KS p-value (log scale)", title="KS test per feature, each day")
 for axis in axes:
-    axis.axvline(8, color="grey", linestyle=":")
+    axis.axvline(8, color="grey", linestyle=":", label="the new board")
     axis.legend(fontsize=7)
 fig.tight_layout()
 before_drift = scores[scores["day"] < 8]

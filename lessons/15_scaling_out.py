@@ -135,19 +135,19 @@ print("the 2-process run at lr 0.3, float32, run again: bit for bit the same wei
       torch.equal(rerun, parallel_runs[list(SETTINGS).index("lr 0.3, float32")]))
 agreement.style.format({c: "{:.1e}" for c in agreement.columns[:3]} | {c: "{:.3f}" for c in agreement.columns[3:]})
 
-# %%
+# %% mystnb={"image": {"alt": "Left: the largest weight difference between training on one process and on two, against step, log scale: at lr 0.01 in float32 it stays at rounding level, at lr 0.3 in float32 it grows by orders of magnitude, and in float64 it starts far smaller and grows at the same rate. Right: the unstable run's loss jumps up and down by an order of magnitude; the two processes' curves coincide at first and come apart as the weights drift."}}
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.4))
 for (name, single, parallel), style in zip(zip(SETTINGS, single_runs, parallel_runs, strict=True),
                                            ["-", "--", ":"], strict=True):
     gap = np.maximum(distributed.largest_difference(single, parallel), 1e-17)  # exact zeros on a log scale
     left.plot(np.arange(1, len(gap) + 1), gap, style, label=name)
-left.set(yscale="log", xlabel="training step", ylabel="largest weight difference",
+left.set(yscale="log", xlabel="training step (updates)", ylabel="largest weight difference (absolute)",
          title="Weights: 1 process against 2")
 left.legend(fontsize=8)
 unstable = list(SETTINGS).index("lr 0.3, float32")
 for trajectory, style, label in ((single_runs[unstable], "-", "1 process"), (parallel_runs[unstable], "--", "2 processes")):
     right.plot(np.arange(1, 301), losses(trajectory), style, label=label, linewidth=1)
-right.set(yscale="log", xlabel="training step", ylabel="training loss (MSE)", title="Loss at lr 0.3, float32")
+right.set(yscale="log", xlabel="training step (updates)", ylabel="training loss (MSE)", title="Loss at lr 0.3, float32")
 right.legend(fontsize=8)
 plt.show()
 
@@ -263,7 +263,7 @@ step_times.round(2)
 # the loopback to the all-reduce times the launch measured for messages of
 # 1 KB to 16 MB.
 
-# %%
+# %% mystnb={"image": {"alt": "All-reduce time against message size between two processes, log scales, measured points with the fitted ring model as a dashed line: small messages cost about the latency, large ones grow with their size, and the model follows the shape but misses single points by tens of percent."}}
 sizes = np.array(sorted(allreduce_times))
 measured = np.array([allreduce_times[size] for size in sizes])
 latency, bandwidth = scaling.fit_link(sizes, measured, machines=2)
@@ -339,17 +339,18 @@ print("no number of machines can beat compute / (2 × gradient / bandwidth):",
       ", ".join(f"{network} {ceiling:.1f}×" for network, ceiling in ceilings.items()))
 prediction.round(2)
 
-# %%
+# %% mystnb={"image": {"alt": "Predicted speed-up against number of machines, log scales, for a 10 Gb/s and a 100 Gb/s network, next to the ideal diagonal: both curves bend away from the ideal early, peak at a star below their dash-dot ceiling, and then fall as more machines are added; the faster network peaks higher and later."}}
 fig, ax = plt.subplots(figsize=(7, 3.6))
 ax.loglog(machines, machines, color="0.6", linestyle=":", label="ideal (N times faster)")
 for (network, (bw, lat)), style, marker in zip(NETWORKS.items(), ["-", "--"], ["o", "s"], strict=True):
     line, = ax.loglog(machines, scaling.speedup(machines, compute_s, gradient_bytes, bw, lat), style, marker=marker,
                       markersize=3, label=network)
-    ax.axhline(ceilings[network], color=line.get_color(), linestyle="-.", linewidth=0.8,
-               label="its ceiling, compute / (2 × gradient / bandwidth)")
+    ax.axhline(ceilings[network], color=line.get_color(), linestyle="-.", linewidth=0.8)
+    ax.text(machines[0], ceilings[network] * 1.15, f"ceiling, {network}",  # named on the line, not by colour alone
+            color=line.get_color(), fontsize=7)
     best = scaling.best_machines(compute_s, gradient_bytes, bw, lat)
     ax.plot(best, scaling.speedup(best, compute_s, gradient_bytes, bw, lat)[0], "k*", markersize=10)
-ax.set(xlabel="machines", ylabel="speed-up over one machine", ylim=(0.5, None),
+ax.set(xlabel="number of machines", ylabel="speed-up over one machine (times)", ylim=(0.5, None),
        title="Predicted speed-up of one step, ring model (★: its fastest number of machines)")
 ax.legend(fontsize=8)
 plt.show()
@@ -512,7 +513,7 @@ if spark_result is not None:
 # `graphlib` (standard library) orders it in stages; the tasks of one stage
 # could run at the same time.
 
-# %%
+# %% mystnb={"image": {"alt": "The course's pipeline as a DAG drawn left to right: load data, validate it, split, train two candidates side by side, evaluate them on validation, then the promotion gate, which also takes the validated data, export to ONNX, deploy, and monitor drift."}}
 for number, stage in enumerate(pipeline.stages(pipeline.COURSE_PIPELINE), start=1):
     print(f"stage {number}: {' | '.join(stage)}")
 fig, ax = plt.subplots(figsize=(13, 3.2))

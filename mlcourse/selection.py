@@ -218,7 +218,9 @@ MAP_REGIONS = {  # name -> (x0, y0, x1, y1, colour, label at the top or the bott
     "regression": (8.95, 5.6, 15.3, 9.0, "#dcebfb", "top"),
     "dimensionality reduction": (8.95, 0.9, 15.3, 3.9, "#fbfbd9", "bottom"),
 }
-_EDGE_COLOURS = {"yes": "#1a8f1a", "no": "#d62828", "not working": "#f08c00", "": "#666666"}
+# Okabe-Ito colours, as in mlcourse/matplotlibrc (no red/green pair); each arrow also says YES, NO or NOT WORKING
+_EDGE_COLOURS = {"yes": "#0072B2", "no": "#D55E00", "not working": "#E69F00", "": "#666666"}
+_EDGE_STYLES = {"yes": "-", "no": "-", "not working": "--", "": "-"}
 _NODE_STYLE = {
     "start": dict(boxstyle="round,pad=0.4", fc="#ffe6cc", ec="#ff9933"),
     "question": dict(boxstyle="ellipse,pad=0.25", fc="#cce5ff", ec="#3399ff"),
@@ -251,13 +253,14 @@ def plot_estimator_map(path: Sequence[str] = (), ax=None):
         style = dict(_NODE_STYLE[kind], lw=3 if name in on_path else 1.2)
         texts[name] = ax.text(x, y, label, ha="center", va="center", fontsize=7.5, bbox=style, zorder=3,
                               fontweight="bold" if name in on_path else "normal")
-    steps = set(zip(path, path[1:], strict=True))
+    steps = set(zip(path[:-1], path[1:], strict=True))
     for source, target, how in MAP_EDGES:
         bold = (source, target) in steps
         ax.annotate("", xy=(0.5, 0.5), xycoords=texts[target], xytext=(0.5, 0.5), textcoords=texts[source],
                     arrowprops=dict(arrowstyle="-|>", color=_EDGE_COLOURS[how], lw=3 if bold else 1.3,
-                                    patchA=texts[source].get_bbox_patch(), patchB=texts[target].get_bbox_patch(),
-                                    shrinkA=2, shrinkB=2), zorder=2)
+                                    ls=_EDGE_STYLES[how], shrinkA=2, shrinkB=2,
+                                    patchA=texts[source].get_bbox_patch(), patchB=texts[target].get_bbox_patch()),
+                    zorder=2)
         if how:
             (_, _, x0, y0), (_, _, x1, y1) = MAP_NODES[source], MAP_NODES[target]
             ax.text((x0 + x1) / 2, (y0 + y1) / 2, how.upper().replace(" ", "\n"), fontsize=6.5, linespacing=0.9, ha="center", va="center",

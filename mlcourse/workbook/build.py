@@ -111,11 +111,18 @@ def _cells_digest(nb: nbformat.NotebookNode) -> str:
     return _digest(json.dumps([[cell.cell_type, cell.source] for cell in nb.cells]))
 
 
+def _alt_texts(nb: nbformat.NotebookNode) -> list:
+    return [cell.metadata.get("mystnb") for cell in nb.cells]
+
+
 class NotebookProduct:
     """A generated notebook whose metadata records the fingerprint of its cells.
 
     Only cell types and sources count: running a notebook and saving its
-    outputs is not an edit, changing its code or text is.
+    outputs is not an edit, changing its code or text is. A figure's alt text
+    (cell metadata ``mystnb``, which the site reads) is not in the fingerprint,
+    so that notebooks made before it was added stay pristine, but a notebook
+    whose alt texts differ from its source's is stale and is written again.
     """
 
     def __init__(self, path: Path, source: str, script: str, note: str):
@@ -129,6 +136,7 @@ class NotebookProduct:
             "mlcourse": {"generated_from": source, "note": note, "fingerprint": _cells_digest(nb)},
         }
         self.fingerprint = nb.metadata["mlcourse"]["fingerprint"]
+        self.alt_texts = _alt_texts(nb)
         self.content = nbformat.writes(nb) + "\n"
 
     @staticmethod
@@ -140,7 +148,8 @@ class NotebookProduct:
 
     def is_current(self, text: str) -> bool:
         nb = self._read(text)
-        return nb is not None and self.is_pristine(text) and nb.metadata["mlcourse"]["fingerprint"] == self.fingerprint
+        return (nb is not None and self.is_pristine(text) and nb.metadata["mlcourse"]["fingerprint"] == self.fingerprint
+                and _alt_texts(nb) == self.alt_texts)
 
     def is_pristine(self, text: str) -> bool:
         nb = self._read(text)
