@@ -11,18 +11,20 @@ STAMP  := $(VENV)/.mlcourse-installed
 # True when a Java 17+ is on the PATH: lesson 15's Spark part (an optional extra) can run
 JAVA_OK = $(BIN)/python -c 'import sys; from mlcourse import spark; v = spark.java_version(); sys.exit(not (v and v >= spark.JAVA_NEEDED))'
 
-.PHONY: setup build lab test bench doctor mlflow serve spark clean distclean
+.PHONY: setup build lab test site bench doctor mlflow serve spark clean distclean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Installs requirements.lock (exact versions, hash-checked), then the course within those versions;
+# mlcourse/workbook/lock.py says how another platform (macOS) is handled. LOCK_STRICT=1: no fallback.
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] not in [(3, 11), (3, 12)])' \
 	  || { echo "The course needs Python 3.11 (or 3.12); found: $$($(PYTHON) --version 2>&1). Set PYTHON=/path/to/python3.11"; exit 1; }
 	@$(BIN)/python -c 'import sys' 2>/dev/null || { echo "Creating $(VENV)/ ..."; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
-	@echo "Installing the course's packages into $(VENV)/ (2 to 3 minutes, once) ..."
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@echo "Installing the course's packages into $(VENV)/ from requirements.lock (2 to 3 minutes, once) ..."
+	$(BIN)/python -m mlcourse.workbook.lock install $(if $(LOCK_STRICT),--strict)
 	@if $(JAVA_OK); then echo "Java 17+ found: adding Spark for lesson 15 (about 490 MB) ..."; \
-	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[spark]'; \
+	  $(BIN)/python -m mlcourse.workbook.lock install --extra spark; \
 	else echo "No Java 17+ here: lesson 15 will skip its Spark part (install Java, then make spark)"; fi
 	$(BIN)/mlcourse setup
 	@touch $(STAMP)
@@ -44,13 +46,40 @@ lab: build
 	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/index.ipynb \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-# One worker per core (pytest-xdist), each notebook kept whole on one worker; one BLAS/OpenMP
-# thread per worker, so two workers never fight over the same two cores. The solution notebooks
-# are not given to nbval: tests/test_grade_lessons.py already runs each one, as a learner's
-# submission in the grader's sandbox, and fails on any cell error or any check short of full marks.
+# Lint first (file and line of each finding), then the site: its build runs every lesson notebook,
+# two at a time, and fails on any cell error (warnings are errors), so it is the suite's run of the
+# lessons; an unchanged lesson with an unchanged package, data and versions is not run again.
+# Then the suite: one worker per core (pytest-xdist), one BLAS/OpenMP thread per worker, so two
+# workers never fight over the same two cores; tests/test_site.py checks the pages. The solution
+# notebooks are run by tests/test_grade_lessons.py, each as a learner's submission in the grader's
+# sandbox, which fails on any cell error or any check short of full marks.
 test: build
 	$(BIN)/ruff check --output-format concise
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests lessons
+	$(BIN)/python -m mlcourse.workbook.site
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests
+
+# The course as a static site in _build/html/ (every lesson run, with its figures; offline; warnings are
+# errors). After `make test` it only re-renders; open _build/html/index.html. Publishing: see the README.
+site: build
+	$(BIN)/python -m mlcourse.workbook.site
+
+# The newest versions pyproject.toml's ranges allow (not the lock), in a scratch venv, then `make test`
+# itself on it, with that venv's Jupyter kernel: drift is found by the course before a class finds it.
+# Ends by listing how those versions differ from requirements.lock (`.venv/bin/mlcourse lock --upgrade` adopts them).
+LATEST := .cache/latest-venv
+.PHONY: test-latest
+test-latest: BIN := $(LATEST)/bin
+test-latest:
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	@echo "Installing the newest versions the ranges allow into $(LATEST)/ ..."
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade -e .
+	@if $(JAVA_OK); then $(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade -e '.[spark]'; fi
+	$(BIN)/mlcourse setup
+	@touch $(LATEST)/.mlcourse-installed
+	@status=0; JUPYTER_PATH="$(CURDIR)/$(LATEST)/share/jupyter" MLCOURSE_UNLOCKED=1 \
+	  $(MAKE) --no-print-directory test VENV=$(LATEST) || status=$$?; \
+	echo "How $(LATEST)/ differs from requirements.lock:"; $(BIN)/python -m mlcourse.workbook.lock diff; exit $$status
 
 # MLflow's UI on the course's store, 127.0.0.1 and a free port (or PORT=5000); Ctrl-C stops it.
 mlflow: setup
@@ -66,7 +95,7 @@ bench: build
 # Removes generated notebooks (never an edited one: those are reported and kept).
 clean:
 	@if [ -x $(BIN)/mlcourse ]; then $(BIN)/mlcourse clean; fi
-	rm -rf .pytest_cache .cache mlcourse.egg-info
+	rm -rf .pytest_cache .cache _build mlcourse.egg-info
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
 
 distclean: clean

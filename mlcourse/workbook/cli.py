@@ -1,4 +1,4 @@
-"""The ``mlcourse`` command: setup, build, grade, gradebook, doctor, bench, data, reproduce, promote, mlflow, serve, servers, clean.
+"""The ``mlcourse`` command: setup, build, grade, gradebook, doctor, bench, data, reproduce, promote, mlflow, serve, servers, lock, clean.
 
 Problems a user can fix (a wrong path, a corrupt notebook, a bad marker) are
 printed as one line on stderr with exit status 2; a traceback is only for
@@ -181,6 +181,17 @@ def _servers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lock(args: argparse.Namespace) -> int:
+    from mlcourse.workbook import lock
+
+    if args.check:
+        problems = lock.check()
+        print("\n".join(problems) if problems else f"{lock.LOCK_PATH.name} agrees with pyproject.toml and environment.yml")
+        return 1 if problems else 0
+    print("\n".join(lock.lock(upgrade=args.upgrade)))
+    return 0
+
+
 def _clean(args: argparse.Namespace) -> int:
     from mlcourse.workbook import build
 
@@ -253,6 +264,14 @@ def parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("servers", help="list the course servers still running (or stop them)")
     sub.add_argument("--stop", action="store_true", help="stop every course server still running")
     sub.set_defaults(run=_servers)
+
+    sub = commands.add_parser("lock", help="resolve the dependencies as pip would here and write requirements.lock "
+                                           "(exact versions and hashes; needs the network)")
+    sub.add_argument("--upgrade", action="store_true", help="the newest versions the ranges allow, "
+                                                            "instead of keeping the current pins that still fit")
+    sub.add_argument("--check", action="store_true", help="only say where the lock disagrees with pyproject.toml "
+                                                          "and environment.yml (offline); exit 1 if it does")
+    sub.set_defaults(run=_lock)
 
     sub = commands.add_parser("clean", help="delete generated notebooks that hold no edits")
     sub.add_argument("--root", type=Path, default=ROOT, help=ROOT_HELP)

@@ -42,7 +42,8 @@ def python_version() -> Verdict:
     return Verdict("Python", ok, version, "" if ok else "install Python 3.11 and run `make distclean lab`")
 
 
-IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml", "pytest-xdist": "xdist"}
+IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml", "pytest-xdist": "xdist",
+                "sphinx-mathjax-offline": "sphinx-mathjax-offline"}  # (its folder's name has dashes)
 
 
 def dependencies() -> Verdict:
