@@ -55,13 +55,13 @@ lab: build
 # sandbox, which fails on any cell error or any check short of full marks.
 test: build
 	$(BIN)/ruff check --output-format concise
-	$(BIN)/python -m mlcourse.workbook.site
+	$(BIN)/mlcourse site
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests
 
 # The course as a static site in _build/html/ (every lesson run, with its figures; offline; warnings are
 # errors). After `make test` it only re-renders; open _build/html/index.html. Publishing: see the README.
 site: build
-	$(BIN)/python -m mlcourse.workbook.site
+	$(BIN)/mlcourse site
 
 # The newest versions pyproject.toml's ranges allow (not the lock), in a scratch venv, then `make test`
 # itself on it, with that venv's Jupyter kernel: drift is found by the course before a class finds it.

@@ -100,6 +100,12 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site(args: argparse.Namespace) -> int:
+    from mlcourse.workbook import site  # Sphinx and MyST-NB load only for this command
+
+    return site.build(jobs=args.jobs)
+
+
 def _data(args: argparse.Namespace) -> int:
     from mlcourse import data
 
@@ -235,6 +241,10 @@ def parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("bench", help="time every lesson and solution notebook (a report)")
     sub.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="notebooks (default: lessons and solutions)")
     sub.set_defaults(run=_bench)
+
+    sub = commands.add_parser("site", help="build the course as a website in _build/html/ (every lesson run; offline)")
+    sub.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
+    sub.set_defaults(run=_site)
 
     sub = commands.add_parser("data", help="regenerate the generated data files in data/ (seeded, same bytes every time)")
     sub.set_defaults(run=_data)

@@ -55,10 +55,23 @@ def kernel_spec_path(prefix: Path = Path(sys.prefix)) -> Path:
     return prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
 
 
+def _course_kernel(spec: dict) -> None:
+    """The course's figure style in the kernel's environment; the kernel's own log quiet below errors.
+
+    Jupyter clients that do not provision transport keys (nbclient, as the site
+    build and nbval use it) make every kernel warn at start that it runs over
+    TCP without encryption: on 127.0.0.1, nothing a learner can act on.
+    """
+    spec.setdefault("env", {}).update(MATPLOTLIBRC=str(FIGURE_STYLE))
+    quiet = "--IPKernelApp.log_level=ERROR"
+    if quiet not in spec["argv"]:
+        spec["argv"].append(quiet)
+
+
 def setup(prefix: Path = Path(sys.prefix)) -> list[str]:
     """Register the course kernel and quiet JupyterLab inside ``prefix`` (the venv)."""
     install_kernelspec(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=str(prefix))
-    _update_json(kernel_spec_path(prefix), lambda spec: spec.setdefault("env", {}).update(MATPLOTLIBRC=str(FIGURE_STYLE)))
+    _update_json(kernel_spec_path(prefix), _course_kernel)
     path, config = overrides_path(prefix), server_config_path(prefix)
     _update_json(path, lambda settings: settings.update(QUIET_LAB_SETTINGS))
     _update_json(config, lambda present: present.setdefault("ContentsManager", {}).update(hide_globs=HIDDEN_IN_LAB))
