@@ -46,17 +46,20 @@ lab: build
 	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/index.ipynb \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-# Lint first (file and line of each finding), then the site: its build runs every lesson notebook,
-# two at a time, and fails on any cell error (warnings are errors), so it is the suite's run of the
-# lessons; an unchanged lesson with an unchanged package, data and versions is not run again.
-# Then the suite: one worker per core (pytest-xdist), one BLAS/OpenMP thread per worker, so two
-# workers never fight over the same two cores; tests/test_site.py checks the pages. The solution
-# notebooks are run by tests/test_grade_lessons.py, each as a learner's submission in the grader's
-# sandbox, which fails on any cell error or any check short of full marks.
+# Lint first (file and line of each finding). Then the suite, one worker per core (pytest-xdist), one
+# BLAS/OpenMP thread per worker so two workers never fight over the same two cores; each lesson is a
+# test of its own there (mlcourse/workbook/lesson_tests.py), run top to bottom as the site runs it and
+# into the site's cache, sharing the cores with the tests that wait on servers. The solution notebooks
+# are run by tests/test_grade_lessons.py, each as a learner's submission in the grader's sandbox, which
+# fails on any cell error or any check short of full marks. Last, the site, which then only renders
+# (warnings are errors), and tests/test_site.py on its pages.
+TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 test: build
 	$(BIN)/ruff check --output-format concise
+	$(TEST_ENV) $(BIN)/python -m pytest -p mlcourse.workbook.lesson_tests -n auto --dist loadfile \
+	  --ignore=tests/test_site.py lessons tests
 	$(BIN)/mlcourse site
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -n auto --dist loadfile tests
+	$(TEST_ENV) $(BIN)/python -m pytest -q tests/test_site.py
 
 # The course as a static site in _build/html/ (every lesson run, with its figures; offline; warnings are
 # errors). After `make test` it only re-renders; open _build/html/index.html. Publishing: see the README.

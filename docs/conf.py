@@ -23,7 +23,7 @@ html_extra_path = ["_extra"]  # index.html at the top of the site, pointing at t
 nb_custom_formats = {".py": ["mlcourse.workbook.site.read_notebook", {}, False]}
 nb_execution_mode = "cache"
 nb_execution_cache_path = str(site.EXECUTION_CACHE)
-nb_execution_timeout = 300
+nb_execution_timeout = site.EXECUTION_TIMEOUT_S
 # Lessons run; an exercise is shown unsolved and a solution as code (`make test` grades every solution)
 nb_execution_excludepatterns = ["exercises/*", "solutions/*"]
 nb_execution_raise_on_error = False  # a failing notebook is a warning: with -W --keep-going every one is listed

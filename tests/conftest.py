@@ -12,6 +12,14 @@ import pytest
 
 from mlcourse.course import KERNEL_NAME, ROOT
 
+# The test files whose fixtures take longest (grading whole lessons in the sandbox): scheduled first,
+# so that a worker is not still grading after the other has finished everything else.
+FIRST = ("test_grade_lessons.py", "test_grade.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in FIRST)  # a stable sort: the order is kept otherwise
+
 
 def copy_sources(root: Path) -> Path:
     """Copy the course's sources (no notebooks, no learner's work) into ``root``."""
