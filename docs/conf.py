@@ -34,6 +34,8 @@ nb_render_image_options = {"alt": ""}  # replaced per figure by the cell's mystn
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 mathjax_path = site.MATHJAX_SCRIPT  # copied into the site by site.copy_mathjax: no CDN
+# MathJax's menu could switch on its speech explorer, which loads from a CDN; screen readers still get MathML
+mathjax3_config = {"options": {"enableMenu": False}}
 
 html_theme = "sphinx_book_theme"
 html_title = project

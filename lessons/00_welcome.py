@@ -80,7 +80,7 @@ ax.barh(agenda.lesson, agenda["self-paced minutes"], left=agenda["live minutes"]
 ax.invert_yaxis()
 ax.set_xlabel("teaching time, lesson + exercises (minutes)")
 ax.set_ylabel("lesson")
-ax.set_title("Minutes per lesson, live and self-paced (pale: not written yet)")
+ax.set_title("Minutes per lesson, live and self-paced" + ("" if agenda.ready.all() else " (pale: not written yet)"))
 ax.set_xlim(0, 1.4 * (agenda["live minutes"] + agenda["self-paced minutes"]).max())  # room for the legend
 ax.legend(loc="upper right")
 plt.tight_layout()

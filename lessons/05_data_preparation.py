@@ -60,7 +60,7 @@ X[NUMERIC].describe().loc[["mean", "std", "min", "max"]].round(1)
 # **Standardizing** subtracts each column's mean and divides by its standard
 # deviation, so that every column is centred on 0 with a spread of 1.
 
-# %% mystnb={"image": {"alt": "Bill length against body mass, raw on the left and standardized on the right: the same tilted cloud with the same correlation; only the units and the centre of the axes change."}}
+# %% mystnb={"image": {"alt": "Body mass against bill length, raw on the left and standardized on the right: the same tilted cloud with the same correlation; only the units and the centre of the axes change."}}
 def scatter(ax, values: np.ndarray, title: str, axis_labels: tuple[str, str]) -> None:
     """Two columns against each other, with their correlation in the title."""
     ax.scatter(values[:, 0], values[:, 1], s=6, alpha=0.6)
@@ -75,7 +75,7 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
 scatter(axes[0], pair.to_numpy(), "raw", ("bill length (mm)", "body mass (g)"))
 scatter(axes[1], standardized, "standardized", ("bill length (std units)", "body mass (std units)"))
 axes[1].set_aspect("equal")
-fig.suptitle("Bill length against body mass")
+fig.suptitle("Body mass against bill length")
 plt.tight_layout()
 print("standardized: means", standardized.mean(axis=0).round(2).tolist(), "standard deviations",
       standardized.std(axis=0).round(2).tolist())
@@ -307,20 +307,21 @@ print(f"the 40 penguins as they really are: right on {(as_they_are == truth.spec
 # correlations between columns (here with PCA), so that every direction has
 # the same spread. Here is the standardized pair from the start, whitened:
 
-# %% mystnb={"image": {"alt": "The standardized pair beside its whitened version: the tilted cloud becomes a round blob, with no correlation and the same spread in every direction."}}
+# %% mystnb={"image": {"alt": "The standardized pair beside its whitened version: the tilted cloud loses its tilt: no correlation and unit spread along both axes, while the clusters of the three species remain."}}
 whitened = PCA(whiten=True).fit_transform(standardized)
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
 scatter(axes[0], standardized, "standardized", ("bill length (std units)", "body mass (std units)"))
 scatter(axes[1], whitened, "whitened", ("component 1 (std units)", "component 2 (std units)"))
 for ax in axes:
     ax.set_aspect("equal")
-fig.suptitle("Bill length against body mass")
+fig.suptitle("Body mass against bill length")
 plt.tight_layout()
 print("whitened standard deviations:", whitened.std(axis=0).round(2).tolist())
 
 # %% [markdown]
-# Whitening rotates and rescales the tilted cloud into a round blob with zero
-# correlation and the same spread in every direction. Standardizing is the
+# Whitening rotates and rescales the tilted cloud so that it has zero
+# correlation and unit variance in every direction; its clusters (the species)
+# stay, since uncorrelated is not the same as round. Standardizing is the
 # everyday default; whitening helps some models (and is a step inside others)
 # but makes columns harder to interpret: a component mixes bill length and
 # body mass.

@@ -505,7 +505,7 @@ print(f"{len(lock)} packages pinned, e.g. {[line for line in lock if line.split(
 # a `search_runs` frame (12.2), and decide whether a re-run reproduces a run and
 # say why not (12.3).
 #
-# **Keypoints**
+# ## Keypoints
 # - A run record answers: which settings, code, data and environment, when, did it finish, what did it measure. Without a seed, nothing random repeats.
 # - A script with arguments is a reusable operation; MLflow logs its runs to a store you can query as a DataFrame.
 # - Log in batches, write the model's requirements out, and make every crash end the run FAILED.

@@ -500,13 +500,14 @@ for runtime in ("torch", "ONNX"):
 # from run to run on a shared laptop, so read only ratios well away from 1,
 # and run the cell twice before you trust one. In batches of 256 the integer
 # arithmetic pays off in both runtimes. For a single row the runtime matters
-# more than the bits: a one-row int8 product is no faster than a float one, so
-# the fixed costs of each call decide, and torch's eager quantized layers
+# more than the bits: one row is too little arithmetic for int8 to save much
+# (compare the two one-row ratios printed above), so the fixed costs of each
+# call decide, and torch's eager quantized layers
 # (Python modules around one fused operation each) carry more of them than
 # ONNX Runtime's graph, which runs in C++. Next to the 1 ms of an HTTP round trip in the load test, all
 # four are fast; the difference matters on a phone, or for a model 100x larger.
 
-# %% mystnb={"image": {"alt": "Three panels of bars for the same network shipped four ways, torch and ONNX in fp32 and int8: the int8 files are much smaller; one row at a time, ONNX Runtime is faster than torch and int8 does not help; in batches of 256, int8 costs less per row in both runtimes."}}
+# %% mystnb={"image": {"alt": "Three panels of bars for the same network shipped four ways, torch and ONNX in fp32 and int8: the int8 files are much smaller; one row at a time, ONNX Runtime is faster than torch whatever the number type; in batches of 256, int8 costs less per row in both runtimes."}}
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), sharey=True)
 axes[0].barh(variants["variant"], variants["file KB"])
 axes[0].set(xlabel="file size (KB)", ylabel="variant (runtime, number type)", title="Size")
@@ -563,7 +564,7 @@ print(f"{penguin_onnx.stat().st_size / 1024:.1f} KB; over {len(measurements)} pe
 # server can trust (13.1), a batch job that survives being killed (13.2), and
 # the summary of a load test from its raw timings (13.3).
 #
-# **Keypoints**
+# ## Keypoints
 # - Ship models in formats that hold no code: skops (with its trusted types), a torch `state_dict` loaded with `weights_only=True`, ONNX; keep their loaders current and check the file's hash. A pickle runs code when it is loaded.
 # - Start with batch inference. Write each output to a draft and rename it; skip what is done; send bad rows to rejects with a reason; run one job at a time. Then a killed job is finished by a re-run.
 # - A model server loads the model once, answers `/health`, and refuses every bad request with a short 4xx: strict types, exact length, finite and positive numbers (the batch job's rules), no extra fields, a body limit, nothing echoed.

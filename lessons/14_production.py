@@ -133,7 +133,8 @@ for species, marker in zip(("Adelie", "Chinstrap", "Gentoo"), "os^", strict=True
 axes[1].set(xlabel="day (of traffic)", ylabel="share of the answers (fraction)", title="What the model answers")
 for axis in axes:
     axis.axvline(8, color="grey", linestyle=":", label="the new board")
-    axis.legend(fontsize=8)
+axes[0].legend(fontsize=8)
+axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1, 0.5))  # beside the lines, not over them
 fig.suptitle("Two weeks of traffic, as /metrics tells it")
 fig.tight_layout()
 early, late = daily[daily.day < 8], daily[daily.day >= 8]
@@ -363,7 +364,7 @@ print(f"v2 answered {(answers.model_version == 'v2').mean():.0%} of the requests
 # the promotion gate's decision with its reasons (14.2), and a canary rollback
 # rule (14.3).
 #
-# **Keypoints**
+# ## Keypoints
 # - A server's metrics (requests, errors, latency) say whether the service is healthy; the distributions of its inputs and answers say whether the model still fits the traffic.
 # - Drift needs no labels: PSI or KS per feature, over windows, against the training data. Act on effect sizes; expect false alarms from p-values tested every day.
 # - Labels arrive late, so accuracy confirms what drift warned of; both together trigger retraining.

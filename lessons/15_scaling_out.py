@@ -549,7 +549,7 @@ plt.show()
 # size (15.1, checked through a real gloo all-reduce), the step time of the
 # ring model (15.2), and the batch a speed-up on N machines needs (15.3).
 #
-# **Keypoints**
+# ## Keypoints
 # - Distribute for too much data, a model too large, a large batch or too little time, and only then: every process adds start-up and complexity, and data parallelism communication at every step. Streaming from disk, a bigger machine or a sample comes first; independent tasks (trials, folds) are the cheap case.
 # - Data-parallel training averages the gradients with an all-reduce, so every process takes the step one process would take on the whole batch, up to rounding: scale each shard's loss so the average is the batch's mean.
 # - "The same result" needs a definition: float32 rounding grows at a large learning rate, float64 only delays it; compare metrics within their spread, not weights bit for bit.
