@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import re
-import tomllib
 
 import yaml
 from packaging.requirements import Requirement
 
 from mlcourse.course import ROOT
-
-
-def pyproject_dependencies() -> list[str]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
-
-
-def environment_dependencies() -> list[str]:
-    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    pip = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
-    return [spec for spec in pip if spec != "-e ."]
+from mlcourse.workbook import lock
 
 
 def test_environment_yml_lists_the_same_packages_and_ranges_as_pyproject():
     normalise = lambda specs: {str(Requirement(s)) for s in specs}  # noqa: E731
-    assert normalise(environment_dependencies()) == normalise(pyproject_dependencies())
+    assert normalise(lock.environment_requirements()) == normalise(lock.pyproject_requirements())
 
 
 def test_conda_environment_uses_python_311():
@@ -32,12 +22,12 @@ def test_conda_environment_uses_python_311():
 
 
 def test_torch_is_pinned_exactly_to_the_cpu_wheel_version():
-    torch = [Requirement(s) for s in pyproject_dependencies() if Requirement(s).name == "torch"]
+    torch = [Requirement(s) for s in lock.pyproject_requirements() if Requirement(s).name == "torch"]
     assert [str(r.specifier) for r in torch] == ["==2.13.0"]
 
 
 def test_every_dependency_has_a_tested_range():
-    for spec in pyproject_dependencies():
+    for spec in lock.pyproject_requirements():
         requirement = Requirement(spec)
         operators = {s.operator for s in requirement.specifier}
         assert "==" in operators or ">=" in operators, f"{spec}: no lower bound"

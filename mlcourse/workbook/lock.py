@@ -150,9 +150,18 @@ def install(path: Path = LOCK_PATH, extra: str | None = None, strict: bool = Fal
 
 # --- comparing a lock with the requirements and with the venv
 
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def optional_extras() -> list[str]:
+    """The names of pyproject.toml's optional extras (``spark``)."""
+    return list(_project().get("optional-dependencies", {}))
+
+
 def pyproject_requirements(extra: str | None = None) -> list[str]:
     """pyproject.toml's dependencies (or those of one optional extra): the ranges the lock must satisfy."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = _project()
     return project["optional-dependencies"][extra] if extra else project["dependencies"]
 
 
@@ -190,7 +199,7 @@ def installed() -> dict[str, str]:
 
 def _matches(pinned: str, version: str) -> bool:
     """A pin without a local label (torch==2.13.0) matches a local build of it (2.13.0+cpu), as in pip."""
-    return version == pinned or version.split("+", 1)[0] == pinned and "+" not in pinned
+    return version == pinned or ("+" not in pinned and _public(version) == pinned)
 
 
 def differences(locked: dict[str, str], present: dict[str, str]) -> list[str]:
@@ -329,8 +338,7 @@ def lock(path: Path = LOCK_PATH, upgrade: bool = False) -> list[str]:
         locked, warnings = _pins_with_hashes(items)
         base = {pin.name: pin.version for pin in locked}
         extras = {}
-        for extra in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"].get(
-                "optional-dependencies", {}):
+        for extra in optional_extras():
             resolved = _resolve(f".[{extra}]", base, Path(workdir))
             extras[extra] = {canonical(i["metadata"]["name"]): i["metadata"]["version"] for i in resolved
                              if canonical(i["metadata"]["name"]) not in base}
@@ -342,12 +350,11 @@ def lock(path: Path = LOCK_PATH, upgrade: bool = False) -> list[str]:
 def check(path: Path = LOCK_PATH) -> list[str]:
     """Every way the lock disagrees with pyproject.toml and environment.yml (offline; what the tests check)."""
     text = read(path)
-    locked, spark = pins(text), extra_pins(text)
+    locked, extras = pins(text), extra_pins(text)
     problems = disagreements(pyproject_requirements(), locked, "pyproject.toml")
     problems += disagreements(environment_requirements(), locked, "environment.yml")
-    for extra in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"].get(
-            "optional-dependencies", {}):
-        problems += disagreements(pyproject_requirements(extra), {**locked, **spark}, f"pyproject.toml [{extra}]")
+    for extra in optional_extras():
+        problems += disagreements(pyproject_requirements(extra), {**locked, **extras}, f"pyproject.toml [{extra}]")
     return problems
 
 
